@@ -1,0 +1,61 @@
+"""The `responses-conformance` command. Each subcommand lives in its own module, which defines
+``add_arguments(parser)`` and ``main(args) -> int``; this file only wires them together.
+
+Exit status (DESIGN §7): 0 when no FAIL and no ERROR, 1 otherwise, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from conformance import __version__
+
+# name -> (module, help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("conformance.live.run_command", "run the suite against an endpoint (default: the embedded reference server)"),
+    "replay": ("conformance.replay", "judge recorded exchanges offline"),
+    "serve": ("conformance.reference.serve_command", "run the reference server, optionally with injected faults"),
+    "compare": ("conformance.report.compare", "compare reports side by side: checks as rows, targets as columns"),
+    "diff": ("conformance.report.diff", "show regressions and fixes between two reports"),
+    "list": ("conformance.catalog", "print the check catalog"),
+}
+
+
+class UsageError(Exception):
+    """Bad usage that argparse cannot see (e.g. an unknown fault name). Exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="responses-conformance",
+        description="Conformance suite for OpenAI-compatible Responses API endpoints.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        mod = importlib.import_module(module)
+        mod.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    mod = importlib.import_module(args._module)
+    try:
+        return int(mod.main(args))
+    except UsageError as exc:
+        print(f"responses-conformance {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Recorded HTTP exchanges and scenario transcripts: the only input checks ever see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from conformance.sse import ParsedStream, parse_stream
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str  # host stripped, e.g. "/v1/responses"
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names, secrets redacted
+    body: Any = None  # parsed JSON, or None
+    query: dict[str, str] | None = None
+
+
+@dataclass
+class RecordedResponse:
+    status: int | None  # None when no response arrived (see Exchange.transport_error)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: Any = None  # parsed JSON for non-stream responses, or None
+    sse: str | None = None  # the raw text/event-stream body, or None
+    text: str | None = None  # the raw body when it was not JSON (e.g. an HTML error page)
+
+
+@dataclass
+class Exchange:
+    request: RecordedRequest
+    response: RecordedResponse
+    label: str = ""  # the step within its scenario ("create", "stream", "retrieve", ...)
+    source: str = ""  # the recording file, or the scenario that made it
+    recorded_from: str | None = None
+    recorded_at: str | None = None  # "YYYY-MM-DDTHH:MM:SSZ" or None
+    features: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    elapsed_s: float | None = None
+    event_offsets: list[float] | None = None  # arrival time of each SSE event, seconds since the request
+    # Why no complete response arrived: "connect: ...", "timeout: ...", "idle-timeout: ...", or None.
+    transport_error: str | None = None
+
+    @cached_property
+    def stream(self) -> ParsedStream | None:
+        if self.response.sse is None:
+            return None
+        return parse_stream(self.response.sse, self.event_offsets)
+
+    @property
+    def is_stream(self) -> bool:
+        return self.response.sse is not None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.response.headers.get("content-type")
+
+    @property
+    def method(self) -> str:
+        return self.request.method.upper()
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status
+
+    @property
+    def ok(self) -> bool:
+        return self.response.status is not None and 200 <= self.response.status < 300
+
+
+@dataclass
+class Transcript:
+    """What one scenario run (or one replayed file) produced: its exchanges in order."""
+
+    scenario: str
+    exchanges: list[Exchange] = field(default_factory=list)
+    # Scenario inputs the behaviour checks need (nonces, requested schema, tool names, ...).
+    params: dict[str, Any] = field(default_factory=dict)
+    # A scenario-level reason it could not produce its traffic (endpoint down, setup failed).
+    error: str | None = None
+    trial: int = 0
+
+    def step(self, label: str) -> Exchange | None:
+        for ex in self.exchanges:
+            if ex.label == label:
+                return ex
+        return None
+
+    def steps(self, label: str) -> list[Exchange]:
+        return [ex for ex in self.exchanges if ex.label == label]

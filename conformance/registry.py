@@ -1,0 +1,102 @@
+"""The check registry: the single source of truth for the catalog, the README table and report text.
+
+Two kinds of check, both pure functions:
+
+* exchange checks judge one Exchange (schema, stream grammar, framing, error envelope...). They run on
+  every exchange they apply to, in replay and in live runs alike.
+* transcript checks judge a whole scenario run (nonce recall, retrieve equals create...). They name the
+  scenarios they judge.
+
+A check returns an Outcome (see verdicts.py) or None when it does not apply.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from conformance.exchange import Exchange, Transcript
+from conformance.verdicts import Level, Outcome
+
+Scope = Literal["exchange", "transcript"]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    level: Level
+    requirement: str  # the rule in plain words, one line
+    source: str  # spec section / docs URL / the real-world deviation it guards against
+    area: str  # groups checks in reports and pytest modules: schema, stream, framing, errors, ...
+    scope: Scope
+    func: Callable[..., Outcome | None] = field(compare=False, repr=False)
+    scenarios: tuple[str, ...] = ()  # transcript checks: the scenarios they judge
+    model_dependent: bool = False  # judged over k trials; disagreement is FLAKY
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "level": self.level.value,
+            "area": self.area,
+            "requirement": self.requirement,
+            "source": self.source,
+        }
+
+
+_REGISTRY: dict[str, Check] = {}
+
+
+def _register(check: Check) -> None:
+    if check.id in _REGISTRY and _REGISTRY[check.id].func is not check.func:
+        raise ValueError(f"duplicate check id {check.id!r}")
+    if not check.requirement or "\n" in check.requirement:
+        raise ValueError(f"check {check.id!r} needs a one-line requirement")
+    _REGISTRY[check.id] = check
+
+
+def exchange_check(
+    id: str, level: Level, requirement: str, source: str, area: str
+) -> Callable[[Callable[[Exchange], Outcome | None]], Callable[[Exchange], Outcome | None]]:
+    def deco(func: Callable[[Exchange], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
+        _register(Check(id, Level(level), requirement, source, area, "exchange", func))
+        return func
+
+    return deco
+
+
+def transcript_check(
+    id: str,
+    level: Level,
+    requirement: str,
+    source: str,
+    area: str,
+    scenarios: tuple[str, ...],
+    model_dependent: bool = False,
+) -> Callable[[Callable[[Transcript], Outcome | None]], Callable[[Transcript], Outcome | None]]:
+    def deco(func: Callable[[Transcript], Outcome | None]) -> Callable[[Transcript], Outcome | None]:
+        _register(
+            Check(id, Level(level), requirement, source, area, "transcript", func, tuple(scenarios), model_dependent)
+        )
+        return func
+
+    return deco
+
+
+def _load_all() -> None:
+    import conformance.checks as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{mod.name}")
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, sorted by area then id."""
+    _load_all()
+    return sorted(_REGISTRY.values(), key=lambda c: (c.area, c.id))
+
+
+def get(check_id: str) -> Check:
+    _load_all()
+    return _REGISTRY[check_id]

@@ -1,0 +1,175 @@
+"""A WHATWG event-stream parser that keeps what the framing checks need.
+
+httpx-sse's decoder defaults a missing ``event:`` line to "message" and drops comments, so it cannot tell
+whether an endpoint sent ``event:`` lines, comments or ``[DONE]``. This parser follows the same WHATWG
+rules (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation) and
+records those facts. It is incremental: feed it chunks split anywhere, even inside a CRLF pair.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+DONE_SENTINEL = "[DONE]"
+
+
+@dataclass
+class SSEEvent:
+    index: int  # position among the stream's events (comments and [DONE] not counted)
+    event: str | None  # the `event:` field as sent; None when the event had no `event:` line
+    data: str  # `data:` lines joined with "\n"
+    line: int  # 1-based line number of the event's first line in the raw text
+    id: str | None = None
+    retry: int | None = None
+    offset_s: float | None = None  # arrival time since the request was sent, when recorded live
+    json: Any = None  # `data` parsed as JSON, or None
+    json_error: str | None = None  # why `data` is not JSON, or None
+
+    @property
+    def type(self) -> str | None:
+        return self.json.get("type") if isinstance(self.json, dict) else None
+
+
+@dataclass
+class ParsedStream:
+    events: list[SSEEvent] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    done_marker: bool = False  # a `data: [DONE]` event was sent
+    events_after_done: int = 0  # events that followed [DONE]
+    bom: bool = False
+    crlf: bool = False  # CR or CRLF line endings were used
+    unterminated: bool = False  # the last event was not followed by a blank line (dispatched anyway)
+
+    def typed(self) -> list[SSEEvent]:
+        """Events whose data parsed to a JSON object."""
+        return [e for e in self.events if isinstance(e.json, dict)]
+
+
+class StreamParser:
+    """Incremental parser: ``feed(chunk)`` any number of times, then ``close()``."""
+
+    def __init__(self) -> None:
+        self.result = ParsedStream()
+        self._buf = ""
+        self._started = False
+        self._pending_cr = False
+        self._line_no = 0
+        self._reset_event()
+
+    def _reset_event(self) -> None:
+        self._data: list[str] = []
+        self._event: str | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._first_line: int | None = None
+        self._has_fields = False
+
+    def feed(self, chunk: str, offset_s: float | None = None) -> list[SSEEvent]:
+        """Parse a chunk; return the events it completed (stamped with ``offset_s``)."""
+        if not self._started and chunk:
+            self._started = True
+            if chunk.startswith("\ufeff"):
+                self.result.bom = True
+                chunk = chunk[1:]
+        text = self._buf + chunk
+        self._buf = ""
+        out: list[SSEEvent] = []
+        i = 0
+        if self._pending_cr and text.startswith("\n"):
+            i = 1  # the LF of a CRLF pair split across chunks
+        self._pending_cr = False
+        start = i
+        n = len(text)
+        while i < n:
+            c = text[i]
+            if c == "\n" or c == "\r":
+                line = text[start:i]
+                if c == "\r":
+                    self.result.crlf = True
+                    if i + 1 < n and text[i + 1] == "\n":
+                        i += 1
+                    elif i + 1 == n:
+                        self._pending_cr = True
+                self._line(line, out, offset_s)
+                i += 1
+                start = i
+            else:
+                i += 1
+        self._buf = text[start:]
+        return out
+
+    def close(self, offset_s: float | None = None) -> ParsedStream:
+        out: list[SSEEvent] = []
+        if self._buf:
+            self._line(self._buf, out, offset_s)
+            self._buf = ""
+        if self._has_fields:
+            self.result.unterminated = True
+            self._dispatch(out, offset_s)
+        return self.result
+
+    def _line(self, line: str, out: list[SSEEvent], offset_s: float | None) -> None:
+        self._line_no += 1
+        if line == "":
+            self._dispatch(out, offset_s)
+            return
+        if line.startswith(":"):
+            self.result.comments.append(line[1:].lstrip(" "))
+            return
+        name, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if self._first_line is None:
+            self._first_line = self._line_no
+        self._has_fields = True
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id":
+            if "\0" not in value:
+                self._id = value
+        elif name == "retry":
+            if value.isdigit():
+                self._retry = int(value)
+        # Unknown field names are ignored, as WHATWG says.
+
+    def _dispatch(self, out: list[SSEEvent], offset_s: float | None) -> None:
+        if not self._has_fields:
+            self._reset_event()
+            return
+        data = "\n".join(self._data)
+        if self._data and data.strip() == DONE_SENTINEL:
+            self.result.done_marker = True
+        elif self._data:  # WHATWG: an event with no data lines is not dispatched
+            if self.result.done_marker:
+                self.result.events_after_done += 1
+            ev = SSEEvent(
+                index=len(self.result.events),
+                event=self._event,
+                data=data,
+                line=self._first_line or self._line_no,
+                id=self._id,
+                retry=self._retry,
+                offset_s=offset_s,
+            )
+            try:
+                ev.json = json.loads(data)
+            except ValueError as exc:
+                ev.json_error = f"{exc.__class__.__name__}: {exc}"
+            self.result.events.append(ev)
+            out.append(ev)
+        self._reset_event()
+
+
+def parse_stream(text: str, offsets: Iterable[float | None] | None = None) -> ParsedStream:
+    """Parse a whole event-stream body. ``offsets`` (one per event, as recorded live) stamp arrival times."""
+    parser = StreamParser()
+    parser.feed(text)
+    result = parser.close()
+    if offsets is not None:
+        for ev, off in zip(result.events, offsets):
+            ev.offset_s = off
+    return result
