@@ -1,0 +1,1 @@
+"""Live runs: targets, the recording client, scenarios and the `run` command."""

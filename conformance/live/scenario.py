@@ -1,0 +1,155 @@
+"""Scenarios: short scripts of requests that make the traffic checks judge.
+
+A scenario is a function ``(ctx: ScenarioContext) -> None`` registered with ``@scenario``. It sends requests
+through ``ctx`` (each recorded as a labelled Exchange in the Transcript) and stores in ``ctx.params`` what its
+transcript checks need (nonces, the requested schema, ...). It never judges anything itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from conformance.exchange import Exchange, Transcript
+from conformance.live.client import RecordingClient
+from conformance.live.target import Target
+
+
+class ScenarioAborted(Exception):
+    """The endpoint could not be reached: the scenario stops and its checks become ERROR."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    description: str
+    func: Callable[[ScenarioContext], None]
+    model_dependent: bool = False  # run `target.trials` times; its model-dependent checks may be FLAKY
+
+
+_SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(id: str, description: str, model_dependent: bool = False) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
+    def deco(func: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
+        if id in _SCENARIOS and _SCENARIOS[id].func is not func:
+            raise ValueError(f"duplicate scenario id {id!r}")
+        _SCENARIOS[id] = Scenario(id, description, func, model_dependent)
+        return func
+
+    return deco
+
+
+def all_scenarios() -> list[Scenario]:
+    import conformance.live.scenarios  # noqa: F401  (registers every scenario)
+
+    return list(_SCENARIOS.values())
+
+
+def nonce(prefix: str = "CODE") -> str:
+    """A code word no model could guess: uppercase prefix, dash, 6 digits (e.g. CODE-483920)."""
+    return f"{prefix}-{secrets.randbelow(900000) + 100000}"
+
+
+class ScenarioContext:
+    def __init__(self, target: Target, client: RecordingClient, transcript: Transcript) -> None:
+        self.target = target
+        self.client = client
+        self.transcript = transcript
+        self.params = transcript.params
+        self.stored_ids: list[str] = []  # responses this run stored; deleted at the end of the run
+
+    @property
+    def model(self) -> str:
+        return self.target.model or "unknown-model"
+
+    def request(self, label: str, method: str, path: str, *, body: Any = None, query: dict[str, Any] | None = None,
+                stream: bool = False) -> Exchange:
+        ex = self.client.request(method, path, body=body, query=query, stream=stream, label=label,
+                                 source=self.transcript.scenario)
+        self.transcript.exchanges.append(ex)
+        if ex.transport_error and ex.response.status is None and ex.transport_error.startswith("connect"):
+            raise ScenarioAborted(ex.transport_error)
+        return ex
+
+    def create(self, label: str, body: dict[str, Any], *, stream: bool = False) -> Exchange:
+        """POST /responses with the target's model and a bounded max_output_tokens unless the body sets them."""
+        full = {"model": self.model, "max_output_tokens": self.target.max_output_tokens, **body}
+        if stream:
+            full["stream"] = True
+        ex = self.request(label, "POST", "responses", body=full, stream=stream)
+        rid = response_id(ex)
+        if rid and full.get("store", True) is not False:
+            self.stored_ids.append(rid)
+        return ex
+
+    def retrieve(self, label: str, response_id: str, **query: Any) -> Exchange:
+        return self.request(label, "GET", f"responses/{response_id}", query=query or None,
+                            stream=bool(query.get("stream")))
+
+    def delete(self, label: str, response_id: str) -> Exchange:
+        return self.request(label, "DELETE", f"responses/{response_id}")
+
+    def poll(self, label: str, response_id: str, until: Callable[[Exchange], bool], timeout_s: float = 30.0,
+             interval_s: float = 0.2) -> Exchange:
+        """GET the response until ``until`` holds or timeout_s passes (bounded); returns the last exchange."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            ex = self.retrieve(label, response_id)
+            if until(ex) or time.monotonic() >= deadline or not ex.ok:
+                return ex
+            time.sleep(interval_s)
+
+
+def response_id(ex: Exchange) -> str | None:
+    """The response id from a JSON body, or from the first stream event that carries one."""
+    body = ex.response.body
+    if isinstance(body, dict) and isinstance(body.get("id"), str) and body.get("object") == "response":
+        return body["id"]
+    if ex.stream is not None:
+        for ev in ex.stream.typed():
+            r = ev.json.get("response")
+            if isinstance(r, dict) and isinstance(r.get("id"), str):
+                return r["id"]
+    return None
+
+
+def final_response(ex: Exchange) -> dict[str, Any] | None:
+    """The Response object an exchange ended with: the JSON body, or the terminal event's response."""
+    body = ex.response.body
+    if isinstance(body, dict) and body.get("object") == "response":
+        return body
+    if ex.stream is not None:
+        for ev in reversed(ex.stream.typed()):
+            if ev.type in ("response.completed", "response.incomplete", "response.failed"):
+                r = ev.json.get("response")
+                return r if isinstance(r, dict) else None
+    return None
+
+
+def output_text(resp: dict[str, Any] | None) -> str:
+    """All output_text of a Response object, concatenated (what the SDK's `output_text` gives)."""
+    if not resp:
+        return ""
+    parts = []
+    for item in resp.get("output") or []:
+        if isinstance(item, dict) and item.get("type") == "message":
+            for c in item.get("content") or []:
+                if isinstance(c, dict) and c.get("type") == "output_text" and isinstance(c.get("text"), str):
+                    parts.append(c["text"])
+    return "".join(parts)
+
+
+def run_scenario(sc: Scenario, target: Target, client: RecordingClient, trial: int = 0) -> tuple[Transcript, list[str]]:
+    """Run one scenario; returns its transcript and the response ids it stored. Never raises."""
+    t = Transcript(scenario=sc.id, trial=trial)
+    ctx = ScenarioContext(target, client, t)
+    try:
+        sc.func(ctx)
+    except ScenarioAborted as exc:
+        t.error = f"the endpoint could not be reached: {exc}"
+    except Exception as exc:  # a bug in a scenario must surface as ERROR, not vanish
+        t.error = f"the scenario raised {exc.__class__.__name__}: {exc}"
+    return t, ctx.stored_ids
