@@ -91,7 +91,7 @@ class RecordingClient:
             ex.elapsed_s = time.monotonic() - t0
             return ex
         except httpx.HTTPError as exc:
-            ex.transport_error = f"connect: the endpoint could not be reached ({_describe(exc)})"
+            ex.transport_error = f"connect failed ({_describe(exc)})"
             ex.elapsed_s = time.monotonic() - t0
             return ex
         try:
