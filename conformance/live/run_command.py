@@ -1,0 +1,177 @@
+"""`responses-conformance run`: the suite against one endpoint (or each of a targets file), through pytest.
+
+With no endpoint configured it starts the embedded reference server. pytest runs in-process with plugin
+autoloading off, so a user's installed pytest plugins cannot change the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from conformance.cli import UsageError
+from conformance.live.target import TargetError, load_targets_file, parse_header
+
+SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL; "
+                                      "with neither, the embedded reference server)")
+    p.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY); never written to any output")
+    p.add_argument("--model", help="model id (default: the first id from GET /models)")
+    p.add_argument("--header", action="append", default=[], metavar="'Name: value'",
+                   help="extra request header, repeatable (e.g. a gateway's provider-routing header)")
+    p.add_argument("--auth-header", default="Authorization",
+                   help="header that carries the key: 'Authorization' (Bearer), another name (bare key), or 'none'")
+    p.add_argument("--targets", metavar="FILE", help="TOML file of [targets.NAME] tables; runs each (or --target)")
+    p.add_argument("--target", metavar="NAME", action="append", help="run only this target of --targets (repeatable)")
+    p.add_argument("--request-timeout", type=float, default=60.0, metavar="S", help="limit for one whole exchange")
+    p.add_argument("--idle-timeout", type=float, default=30.0, metavar="S",
+                   help="longest silence allowed inside a response or stream")
+    p.add_argument("--max-output-tokens", type=int, default=64, metavar="N", help="bound on every generation")
+    p.add_argument("--trials", type=int, default=1, metavar="K",
+                   help="trials of each model-dependent scenario; disagreement is FLAKY")
+    p.add_argument("--scenario", action="append", metavar="ID", help="run only this scenario (repeatable)")
+    p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME",
+                   help="embedded reference server only: inject this fault (repeatable)")
+    p.add_argument("--profile", metavar="NAME", help="embedded reference server only: a vendor profile")
+    p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
+    p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
+
+
+def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | None) -> list[str]:
+    out = [
+        "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
+        "-p", "conformance.pytest_plugin", "-p", "no:terminal",
+        "--report-dir", str(report_dir),
+        "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
+        "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),
+        "--auth-header", args.auth_header,
+    ]
+    if args.targets:
+        out += ["--targets", args.targets, "--target", target_name or ""]
+    if args.base_url:
+        out += ["--base-url", args.base_url]
+    if args.api_key:
+        out += ["--api-key", args.api_key]
+    if args.model:
+        out += ["--model", args.model]
+    for h in args.header:
+        out += ["--header", h]
+    for s in args.scenario or []:
+        out += ["--scenario", s]
+    for f in args.fault:
+        out += ["--fault", f]
+    if args.profile:
+        out += ["--profile", args.profile]
+    if args.keyword:
+        out += ["-k", args.keyword]
+    return out + list(args.pytest_args)
+
+
+def _validate(args: argparse.Namespace) -> list[str | None]:
+    """Fail fast (exit 2) on bad usage; return the target names to run (None: the single target)."""
+    try:
+        for h in args.header:
+            parse_header(h)
+        if args.targets:
+            names = [t.name for t in load_targets_file(args.targets)]
+            wanted = args.target or names
+            unknown = [n for n in wanted if n not in names]
+            if unknown:
+                raise TargetError(f"no target {unknown[0]!r} in {args.targets} (known: {', '.join(names)})")
+            return list(wanted)
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    if args.target:
+        raise UsageError("--target needs --targets FILE")
+    endpoint = args.base_url or os.environ.get("OPENAI_BASE_URL")
+    if (args.fault or args.profile) and endpoint:
+        raise UsageError("--fault and --profile apply to the embedded reference server; drop --base-url")
+    if args.fault or args.profile:
+        from conformance.reference.faults import validate_names
+
+        try:
+            validate_names(args.fault, args.profile)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.scenario:
+        from conformance.live.runner import select_scenarios
+
+        try:
+            select_scenarios(args.scenario)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    for name, v in (("--trials", args.trials), ("--max-output-tokens", args.max_output_tokens)):
+        if v < 1:
+            raise UsageError(f"{name} must be at least 1")
+    for name, v in (("--request-timeout", args.request_timeout), ("--idle-timeout", args.idle_timeout)):
+        if v <= 0:
+            raise UsageError(f"{name} must be positive")
+    return [None]
+
+
+def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None):
+    """Run the suite once through pytest; returns the Report (None if pytest could not start)."""
+    import pytest
+
+    from conformance import pytest_plugin
+
+    pytest_plugin.LAST_REPORT = None
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        code = pytest.main(_pytest_args(args, report_dir, target_name), plugins=[_Progress(args.quiet)])
+    finally:
+        if old is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
+    report = pytest_plugin.LAST_REPORT
+    if report is None:
+        print(f"responses-conformance run: pytest stopped before the suite ran (exit code {int(code)})", file=sys.stderr)
+    return report
+
+
+class _Progress:
+    """Progress on stderr while pytest's own terminal output is off."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.total = 0
+        self.done = 0
+
+    def pytest_collection_finish(self, session) -> None:
+        self.total = len(session.items)
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when != "call" and not (report.when == "setup" and report.skipped):
+            return
+        self.done += 1
+        if not self.quiet and sys.stderr.isatty() and (self.done % 25 == 0 or self.done == self.total):
+            print(f"\r{self.done}/{self.total} checks", end="", file=sys.stderr, flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    names = _validate(args)
+    root = Path(args.report_dir)
+    worst = 0
+    for name in names:
+        report_dir = root / name if name and len(names) > 1 else root
+        report = run_one(args, report_dir, name)
+        if report is None:
+            return 2
+        s = report.summary
+        label = report.target.get("name") or "target"
+        line = " ".join(f"{k}={v}" for k, v in s.items() if v)
+        print(f"{label}: {line or 'no results'} ({report.duration_s:.1f}s) -> {report_dir}/report.json")
+        for note in report.notes:
+            print(f"  note: {note}")
+        if s["FAIL"] or s["ERROR"]:
+            worst = 1
+    return worst

@@ -1,0 +1,209 @@
+"""Pytest glue: target options, one session per run, scenario x check items, the report at the end.
+
+All the work is elsewhere (live.runner runs scenarios, judge.py judges, report/ writes). Installed as a
+pytest11 entry point, it stays inert unless the suite modules (conformance/suite) are collected.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from conformance.judge import judge_trials
+from conformance.live.runner import Session, select_scenarios
+from conformance.live.scenario import Scenario
+from conformance.live.target import Target, TargetError, load_targets_file, parse_header
+from conformance.registry import Check, all_checks
+from conformance.report.model import Report, now_iso
+from conformance.verdicts import Result, Verdict
+
+# The last finished run's report, for the `run` command (which calls pytest.main in-process).
+LAST_REPORT: Report | None = None
+
+
+class ConformanceWarning(UserWarning):
+    """A SHOULD rule is broken (verdict WARN): the test passes, the report says WARN."""
+
+
+def _add(group: Any, *names: str, **kw: Any) -> None:
+    try:
+        group.addoption(*names, **kw)
+    except ValueError:  # e.g. --base-url already registered by pytest-base-url: share it
+        pass
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("responses-conformance", "Responses API conformance target")
+    _add(g, "--base-url", dest="base_url", default=None,
+         help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else the embedded reference server)")
+    _add(g, "--api-key", dest="rc_api_key", default=None, help="API key (default: $OPENAI_API_KEY)")
+    _add(g, "--model", dest="rc_model", default=None, help="model id (default: the first from GET /models)")
+    _add(g, "--header", dest="rc_headers", action="append", default=[], metavar="'Name: value'",
+         help="extra request header, repeatable (e.g. a gateway's routing header)")
+    _add(g, "--auth-header", dest="rc_auth_header", default="Authorization",
+         help="header that carries the key ('Authorization' sends a Bearer token; 'none' sends no auth)")
+    _add(g, "--targets", dest="rc_targets", default=None, metavar="FILE", help="TOML file of [targets.NAME] tables")
+    _add(g, "--target", dest="rc_target", default=None, metavar="NAME", help="which target of --targets to run")
+    _add(g, "--request-timeout", dest="rc_request_timeout", type=float, default=60.0, metavar="S")
+    _add(g, "--idle-timeout", dest="rc_idle_timeout", type=float, default=30.0, metavar="S",
+         help="longest silence allowed inside a response or stream")
+    _add(g, "--max-output-tokens", dest="rc_max_output_tokens", type=int, default=64, metavar="N")
+    _add(g, "--trials", dest="rc_trials", type=int, default=1, metavar="K",
+         help="trials of each model-dependent scenario (disagreement is FLAKY)")
+    _add(g, "--report-dir", dest="rc_report_dir", default=None, metavar="DIR",
+         help="write report.json, report.md, report.html and junit.xml here")
+    _add(g, "--scenario", dest="rc_scenarios", action="append", default=None, metavar="ID",
+         help="run only this scenario (repeatable)")
+    _add(g, "--fault", dest="rc_faults", action="append", default=[], metavar="NAME",
+         help="with the embedded reference server: inject this fault (repeatable)")
+    _add(g, "--profile", dest="rc_profile", default=None, metavar="NAME",
+         help="with the embedded reference server: a vendor profile")
+
+
+def target_from_options(opt: Any) -> Target | None:
+    """The Target the options describe, or None for the embedded reference server."""
+    common = dict(
+        request_timeout_s=opt.rc_request_timeout,
+        idle_timeout_s=opt.rc_idle_timeout,
+        max_output_tokens=opt.rc_max_output_tokens,
+        trials=opt.rc_trials,
+    )
+    headers = dict(parse_header(h) for h in opt.rc_headers)
+    if opt.rc_targets:
+        targets = load_targets_file(opt.rc_targets)
+        if opt.rc_target is None and len(targets) > 1:
+            raise TargetError(f"{opt.rc_targets} names several targets; choose one with --target "
+                              f"({', '.join(t.name for t in targets)})")
+        chosen = [t for t in targets if opt.rc_target in (None, t.name)]
+        if not chosen:
+            raise TargetError(f"no target {opt.rc_target!r} in {opt.rc_targets} "
+                              f"(known: {', '.join(t.name for t in targets)})")
+        t = chosen[0]
+        t.headers.update(headers)
+        return t
+    base_url = opt.base_url or os.environ.get("OPENAI_BASE_URL")
+    if not base_url:
+        return None
+    return Target(
+        name=base_url, base_url=base_url, api_key=opt.rc_api_key or os.environ.get("OPENAI_API_KEY"),
+        model=opt.rc_model, headers=headers, auth_header=opt.rc_auth_header, **common,
+    )
+
+
+class SuiteRun:
+    """State of one pytest session of the suite."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: list[Result] = []
+        self.started_at = now_iso()
+        self.t0 = time.monotonic()
+        self._stack = ExitStack()
+        self._session: Session | None = None
+        self.target: Target | None = None
+
+    def session(self) -> Session:
+        if self._session is None:
+            opt = self.config.option
+            target = target_from_options(opt)
+            if target is None:
+                from conformance.live.embedded import start_embedded
+
+                target = self._stack.enter_context(start_embedded(opt, self.config))
+            self.target = target
+            self._session = Session.open(target)
+        return self._session
+
+    def judge(self, sc: Scenario, check: Check) -> Result | None:
+        result = judge_trials(check, self.session().transcripts_for(sc))
+        if result is not None:
+            self.results.append(result)
+        return result
+
+    def finish(self) -> Report | None:
+        if self._session is None:
+            return None
+        try:
+            self._session.cleanup()
+        finally:
+            self._session.close()
+            self._stack.close()
+        assert self.target is not None
+        report = Report(target=self.target.describe(), results=self.results, started_at=self.started_at,
+                        duration_s=time.monotonic() - self.t0, mode="run")
+        if self._session.unreachable:
+            report.notes.append(self._session.unreachable)
+        return report
+
+
+_RUN_KEY = pytest.StashKey[SuiteRun]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance: a scenario x check item of the conformance suite")
+    for name in ("must", "should", "info"):
+        config.addinivalue_line("markers", f"{name}: checks of level {name.upper()}")
+    for area in sorted({c.area for c in all_checks()}):
+        config.addinivalue_line("markers", f"{area.replace('-', '_')}: checks of area {area}")
+    config.stash[_RUN_KEY] = SuiteRun(config)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rc_pair" not in metafunc.fixturenames:
+        return
+    opt = metafunc.config.option
+    scenarios = select_scenarios(opt.rc_scenarios)
+    checks = all_checks()
+    pairs = [
+        pytest.param(
+            (sc, c),
+            id=f"{sc.id}::{c.id}",
+            marks=[getattr(pytest.mark, c.area.replace("-", "_")), getattr(pytest.mark, c.level.value.lower())],
+        )
+        for sc in scenarios
+        for c in checks
+        if c.scope == "exchange" or sc.id in c.scenarios
+    ]
+    metafunc.parametrize("rc_pair", pairs)
+
+
+@pytest.fixture(scope="session")
+def rc_run(request: pytest.FixtureRequest) -> SuiteRun:
+    return request.config.stash[_RUN_KEY]
+
+
+def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
+    """What the suite module's single test does: judge, then speak pytest."""
+    result = run.judge(sc, check)
+    if result is None:
+        pytest.skip("not applicable: no exchange of this scenario is subject to this check")
+    v = result.verdict
+    if v is Verdict.FAIL:
+        pytest.fail(f"FAIL {check.id}: {result.message}", pytrace=False)
+    if v is Verdict.ERROR:
+        pytest.fail(f"ERROR {check.id}: {result.message}", pytrace=False)
+    if v in (Verdict.SKIP, Verdict.UNSUPPORTED):
+        pytest.skip(f"{v.value}: {result.message}")
+    if v in (Verdict.WARN, Verdict.FLAKY):
+        warnings.warn(ConformanceWarning(f"{v.value} {check.id}: {result.message}"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global LAST_REPORT
+    run = session.config.stash.get(_RUN_KEY, None)
+    if run is None:
+        return
+    report = run.finish()
+    if report is None:
+        return
+    LAST_REPORT = report
+    report_dir = session.config.option.rc_report_dir
+    if report_dir:
+        from conformance.report.writers import write_all
+
+        write_all(report, report_dir)

@@ -1,0 +1,1 @@
+"""The conformance suite as pytest modules: `pytest --pyargs conformance.suite --base-url URL`."""
