@@ -1,0 +1,202 @@
+"""Compiled JSON Schema validators for the files in ``schemas/`` (see schemas/PROVENANCE.md).
+
+* Every schema is compiled once (Draft 2020-12, each file a ``referencing`` resource) with the relaxation
+  overlay ``schemas/overlay.json`` applied.
+* Stream events are dispatched on their ``type`` to their own schema, never to the union: a union gives
+  one useless "not valid under any of the given schemas" error.
+* The SDK's unions are plain ``anyOf``; when one fails, the error is narrowed to the branch whose ``type``
+  (or JSON type) matches, so messages name the real place, e.g. ``$.response.output[0].content[0].annotations``.
+
+Other areas call ``validate_error_body`` / ``validate_delete_body`` for the bodies they own.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+_URI = "urn:responses-conformance:schemas:"
+MAX_ERRORS = 20  # per instance: enough to diagnose, small enough for a report
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One violation: where in the instance (a JSONPath from its root) and what is wrong."""
+
+    path: str
+    message: str
+    schema_path: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "schema_path": self.schema_path}
+
+
+def apply_overlay(schema: dict[str, Any], relaxations: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A relaxed copy of one generated schema. The entries and their reasons are in schemas/overlay.json."""
+    out = copy.deepcopy(schema)
+    defs: dict[str, Any] = out.get("$defs", {})
+    for r in relaxations:
+        model, op = r["model"], r["op"]
+        if op == "alternative":  # another accepted shape for the whole model
+            if model in defs:
+                defs[model] = {"anyOf": [defs[model], r["value"]]}
+            continue
+        targets = [defs[model]] if model in defs else []
+        if out.get("title") == model:
+            targets.append(out)
+        for t in targets:
+            prop = r["property"]
+            if op == "optional":
+                t["required"] = [p for p in t.get("required", []) if p != prop]
+            elif op == "nullable":
+                if prop in t.get("properties", {}):
+                    t["properties"][prop] = {"anyOf": [t["properties"][prop], {"type": "null"}]}
+            else:
+                raise ValueError(f"unknown overlay op {op!r}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Error narrowing
+
+
+def _is_wrong_branch(err: ValidationError, depth: int) -> bool:
+    """An error that rules the whole anyOf branch out: wrong JSON type, or wrong `type` discriminator."""
+    rel = list(err.absolute_path)[depth:]
+    if not rel and err.validator == "type":
+        return True
+    return rel == ["type"] and err.validator in ("const", "enum")
+
+
+def _narrow(err: ValidationError) -> list[ValidationError]:
+    """Replace a failed anyOf/oneOf by the errors of the one branch the instance was meant to match."""
+    if err.validator not in ("anyOf", "oneOf") or not err.context:
+        return [err]
+    depth = len(err.absolute_path)
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in err.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    plausible = [errs for errs in branches.values() if not any(_is_wrong_branch(e, depth) for e in errs)]
+    if len(plausible) != 1:
+        return [err]
+    return [n for sub in plausible[0] for n in _narrow(sub)]
+
+
+def _expected(err: ValidationError) -> str:
+    """A short description of what a failed anyOf accepted (its branches' `type` consts or JSON types)."""
+    kinds: list[str] = []
+    for sub in err.context or []:
+        if _is_wrong_branch(sub, len(err.absolute_path)):
+            if sub.validator in ("const", "enum"):
+                kinds.append(repr(sub.validator_value) if sub.validator == "const" else str(sub.validator_value))
+            else:
+                kinds.append(str(sub.validator_value))
+    seen = list(dict.fromkeys(kinds))
+    return ", ".join(seen[:12]) + (", ..." if len(seen) > 12 else "")
+
+
+def _message(err: ValidationError) -> str:
+    if err.validator in ("anyOf", "oneOf"):
+        got = err.instance.get("type") if isinstance(err.instance, dict) else type(err.instance).__name__
+        exp = _expected(err)
+        return f"matches none of the allowed shapes (got {got!r}; expected one of: {exp})" if exp else err.message
+    msg = err.message
+    return msg if len(msg) <= 300 else msg[:297] + "..."
+
+
+def _schema_path(err: ValidationError) -> str:
+    return "/".join(str(p) for p in err.absolute_schema_path)
+
+
+def _to_errors(errors: Iterable[ValidationError]) -> list[SchemaError]:
+    out: list[SchemaError] = []
+    for top in errors:
+        for e in _narrow(top):
+            out.append(SchemaError(e.json_path, _message(e), _schema_path(e)))
+            if len(out) >= MAX_ERRORS:
+                return out
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The compiled set
+
+
+class SchemaSet:
+    """All validators of one schemas directory, compiled once with a given overlay."""
+
+    def __init__(self, directory: Path = SCHEMAS_DIR, relaxations: list[Mapping[str, Any]] | None = None) -> None:
+        if relaxations is None:
+            relaxations = json.loads((directory / "overlay.json").read_text(encoding="utf-8"))
+        self.relaxations = list(relaxations)
+        raw: dict[str, dict[str, Any]] = {}
+        for p in sorted(directory.glob("*.json")):
+            if p.name != "overlay.json":
+                raw[p.stem] = json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((directory / "events").glob("*.json")):
+            raw[f"events/{p.stem}"] = json.loads(p.read_text(encoding="utf-8"))
+        schemas = {name: apply_overlay(s, self.relaxations) for name, s in raw.items()}
+        registry: Registry[Any] = Registry().with_resources(
+            (_URI + name, Resource.from_contents(s, default_specification=DRAFT202012)) for name, s in schemas.items()
+        )
+        self._validators = {
+            name: Draft202012Validator({"$ref": _URI + name}, registry=registry) for name in schemas
+        }
+        self.event_types: frozenset[str] = frozenset(n[len("events/"):] for n in schemas if n.startswith("events/"))
+
+    def validate(self, name: str, instance: Any) -> list[SchemaError]:
+        """Errors of instance against schemas/<name>.json (e.g. "response", "events/response.created")."""
+        v = self._validators[name]
+        return _to_errors(sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))))
+
+    def validate_event(self, event: Any) -> list[SchemaError] | None:
+        """Errors of one stream event against its own type's schema; None when the type has no schema."""
+        t = event.get("type") if isinstance(event, dict) else None
+        if not isinstance(t, str) or t not in self.event_types:
+            return None
+        return self.validate(f"events/{t}", event)
+
+
+@cache
+def default() -> SchemaSet:
+    """The vendored schemas with the vendored overlay, compiled on first use."""
+    return SchemaSet()
+
+
+def event_types() -> frozenset[str]:
+    return default().event_types
+
+
+def validate_response(body: Any) -> list[SchemaError]:
+    return default().validate("response", body)
+
+
+def validate_item_list(body: Any) -> list[SchemaError]:
+    return default().validate("response_item_list", body)
+
+
+def validate_event(event: Any) -> list[SchemaError] | None:
+    return default().validate_event(event)
+
+
+def validate_error_body(body: Any) -> list[SchemaError]:
+    """The error envelope {"error": {"message", "type", "param", "code"}} (for checks/errors.py)."""
+    return default().validate("error", body)
+
+
+def validate_delete_body(body: Any) -> list[SchemaError]:
+    """The DELETE body: `id`, `deleted: true`, `object` "response" or "response.deleted" (for checks/storage.py)."""
+    return default().validate("delete", body)
