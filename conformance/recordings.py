@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
-from conformance.redact import redact_headers
+from conformance.redact import redact_headers, scrub
 
 
 class RecordingError(ValueError):
@@ -99,7 +99,7 @@ def exchange_to_record(ex: Exchange) -> dict[str, Any]:
         rec["elapsed_s"] = round(ex.elapsed_s, 6)
     if ex.transport_error:
         rec["transport_error"] = ex.transport_error
-    return rec
+    return scrub(rec)  # an endpoint may echo the key back in a body or stream
 
 
 def load_file(path: str | os.PathLike[str]) -> Exchange:

@@ -86,12 +86,13 @@ class RecordingClient:
         deadline = t0 + self.target.request_timeout_s
         try:
             resp = self._http.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            ex.transport_error = f"timeout: no response within the limits ({exc.__class__.__name__})"
-            ex.elapsed_s = time.monotonic() - t0
-            return ex
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             ex.transport_error = f"connect failed ({_describe(exc)})"
+        except httpx.TimeoutException as exc:
+            ex.transport_error = f"timeout: no response headers within the limits ({exc.__class__.__name__})"
+        except httpx.HTTPError as exc:
+            ex.transport_error = f"protocol error: the response could not be read ({_describe(exc)})"
+        if ex.transport_error:
             ex.elapsed_s = time.monotonic() - t0
             return ex
         try:
