@@ -68,7 +68,9 @@ class StreamParser:
 
     def feed(self, chunk: str, offset_s: float | None = None) -> list[SSEEvent]:
         """Parse a chunk; return the events it completed (stamped with ``offset_s``)."""
-        if not self._started and chunk:
+        if not chunk:  # an empty read must not forget a CR waiting for its LF
+            return []
+        if not self._started:
             self._started = True
             if chunk.startswith("\ufeff"):
                 self.result.bom = True
@@ -132,7 +134,7 @@ class StreamParser:
             if "\0" not in value:
                 self._id = value
         elif name == "retry":
-            if value.isdigit():
+            if value.isascii() and value.isdigit():  # WHATWG: ASCII digits only ("²".isdigit() is True)
                 self._retry = int(value)
         # Unknown field names are ignored, as WHATWG says.
 
