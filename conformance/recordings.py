@@ -28,20 +28,28 @@ def exchange_from_record(rec: Any, source: str = "") -> Exchange:
     if not isinstance(req.get("method"), str) or not isinstance(req.get("path"), str):
         raise RecordingError(f"{source}: not a recording (request needs 'method' and 'path' strings)")
     status = resp.get("status")
-    if status is not None and not isinstance(status, int):
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
         raise RecordingError(f"{source}: not a recording (response.status must be an integer or null)")
     sse = resp.get("sse")
     if sse is not None and not isinstance(sse, str):
         raise RecordingError(f"{source}: not a recording (response.sse must be a string or null)")
     headers = resp.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise RecordingError(f"{source}: not a recording (response.headers must be an object)")
+    req_headers = req.get("headers") or {}
+    if not isinstance(headers, dict) or not isinstance(req_headers, dict):
+        raise RecordingError(f"{source}: not a recording (request and response headers must be objects)")
+    for key in ("features", "notes"):
+        if not isinstance(rec.get(key) or [], list):
+            raise RecordingError(f"{source}: not a recording ({key!r} must be a list)")
     offsets = resp.get("event_offsets_s")
+    if offsets is not None and not (
+        isinstance(offsets, list) and all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in offsets)
+    ):
+        raise RecordingError(f"{source}: not a recording (response.event_offsets_s must be a list of numbers)")
     return Exchange(
         request=RecordedRequest(
             method=req["method"],
             path=req["path"],
-            headers={str(k).lower(): str(v) for k, v in (req.get("headers") or {}).items()},
+            headers={str(k).lower(): str(v) for k, v in req_headers.items()},
             body=req.get("body"),
             query=req.get("query"),
         ),
@@ -59,7 +67,7 @@ def exchange_from_record(rec: Any, source: str = "") -> Exchange:
         features=list(rec.get("features") or []),
         notes=list(rec.get("notes") or []),
         elapsed_s=rec.get("elapsed_s"),
-        event_offsets=list(offsets) if isinstance(offsets, list) else None,
+        event_offsets=offsets,
         transport_error=rec.get("transport_error"),
     )
 
