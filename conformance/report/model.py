@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance import __version__
 from conformance.judge import summarize
 from conformance.recordings import exchange_to_record
 from conformance.redact import scrub
+from conformance.registry import all_checks
 from conformance.verdicts import Result, Verdict
 
 FORMAT = "responses-conformance-report/1"
@@ -46,8 +50,50 @@ class Report:
                 "summary": self.summary,
                 "notes": self.notes,
                 "results": [result_json(r) for r in self.results],
+                "checks": check_catalog({r.check_id for r in self.results}),
             }
         )
+
+
+def check_catalog(ids: set[str]) -> dict[str, dict[str, str]]:
+    """The registry's description of each judged check, so readers of the report see the rule and its source
+    without the suite installed. Results from checks that are not (or no longer) registered get no entry."""
+    return {c.id: c.to_json() for c in all_checks() if c.id in ids}
+
+
+class ReportError(ValueError):
+    """A file that is not a readable report.json. The message names the file."""
+
+
+def load_report(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a report.json and check the shape the report tools rely on."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise ReportError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ReportError(f"{p}: not a report (invalid JSON: {exc})") from None
+    fmt = data.get("format") if isinstance(data, dict) else None
+    if not isinstance(fmt, str) or not fmt.startswith("responses-conformance-report/"):
+        raise ReportError(f"{p}: not a report (no 'format': 'responses-conformance-report/N')")
+    if fmt != FORMAT:
+        raise ReportError(f"{p}: unsupported report format {fmt!r} (this suite reads {FORMAT!r})")
+    results = data.get("results")
+    if not isinstance(data.get("target"), dict) or not isinstance(results, list):
+        raise ReportError(f"{p}: not a report (needs a 'target' object and a 'results' list)")
+    verdicts = {v.value for v in Verdict}
+    for i, r in enumerate(results):
+        if not (
+            isinstance(r, dict)
+            and isinstance(r.get("check_id"), str)
+            and isinstance(r.get("scenario"), str)
+            and r.get("verdict") in verdicts
+        ):
+            raise ReportError(f"{p}: not a report (results[{i}] needs check_id, scenario and a known verdict)")
+    return data
 
 
 def _cut(value: Any) -> Any:
