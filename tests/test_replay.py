@@ -183,3 +183,12 @@ def test_vendor_deviations_land_under_my_check_ids(vendors_report: tuple[int, di
         }
     }
     assert others == {("framing.stream-charset", "WARN")}
+
+
+def test_unwritable_report_dir_exits_2(run: Any, recordings_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    src = recordings_dir / "openai" / "fantasy__generate__0.json"
+    assert run(str(src), "--report-dir", str(blocker / "reports")) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and str(blocker / "reports") in err
