@@ -34,7 +34,10 @@ class RecordingClient:
             pool=target.connect_timeout_s,
         )
         headers = {"user-agent": f"responses-conformance/{__version__}", **target.headers, **target.auth_headers()}
-        self._http = httpx.Client(base_url=target.base_url + "/", timeout=timeout, headers=headers, transport=transport)
+        # No keep-alive: a server may legally close an idle pooled connection (llama.cpp does after streams),
+        # and httpx does not retry, so reuse would record spurious transport errors. See docs/llamacpp.md.
+        self._http = httpx.Client(base_url=target.base_url + "/", timeout=timeout, headers=headers,
+                                  transport=transport, limits=httpx.Limits(max_keepalive_connections=0))
         self._path_prefix = urlsplit(target.base_url).path.rstrip("/")
         self.exchanges: list[Exchange] = []
 
