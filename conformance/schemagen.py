@@ -115,6 +115,8 @@ def _provenance() -> str:
         "| `response_item_list.json` | `openai.types.responses.ResponseItemList` (GET `/v1/responses/{id}/input_items`) |",
         "| `events/<type>.json` | each member of `openai.types.responses.ResponseStreamEvent`, named by its `type` |",
         "",
+        "Other files in this folder (such as the report format's schema) are not produced by this generator.",
+        "",
         "Hand-written (the SDK has no model for them), kept in `conformance/schemagen.py`:",
         "",
         "- `error.json`: the error envelope `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`; "
@@ -148,10 +150,10 @@ def _provenance() -> str:
         "model has no `name`), and undeclared keys such as `store`, `billing`, `obfuscation`, "
         "`content_filters` (every SDK model has `additionalProperties: true`; nothing here may forbid them).",
         "",
-        "Not an overlay entry either: streams recorded before 2025-07 lack `sequence_number` (and "
-        "`logprobs` on text events). No recording here needs that, so the schemas keep them required and "
-        "`schema.stream-events` turns exactly those missing fields into a WARN for recordings dated before "
-        "2025-07.",
+        "Not an overlay entry either: streams from before mid-2025 lack `sequence_number` (and `logprobs` "
+        "on text events). No recording here needs that (the earliest recorded stream, 2025-08-15, has both), "
+        "so the schemas keep them required and `schema.stream-events` turns exactly those missing fields "
+        "into a WARN for recordings dated before 2025-08-15.",
         "",
         "Tighter than the SDK: `created_at` is a float in the SDK types but an integer in every OpenAI "
         "recording; `schema.created-at-integer` (SHOULD) reports floats.",
@@ -180,12 +182,16 @@ def generate() -> dict[str, str]:
     return files
 
 
-def write(target: Path = SCHEMAS_DIR) -> list[str]:
-    """Write generate() into target, removing stale event schemas. Returns the paths written."""
+def openai_version() -> str:
     import openai
 
-    if openai.__version__ != SDK_VERSION:
-        raise SystemExit(f"openai {openai.__version__} is installed; schemas are pinned to {SDK_VERSION}")
+    return openai.__version__
+
+
+def write(target: Path = SCHEMAS_DIR) -> list[str]:
+    """Write generate() into target, removing stale event schemas. Returns the paths written."""
+    if openai_version() != SDK_VERSION:
+        raise SystemExit(f"openai {openai_version()} is installed; schemas are pinned to {SDK_VERSION}")
     files = generate()
     (target / "events").mkdir(parents=True, exist_ok=True)
     for stale in (target / "events").glob("*.json"):

@@ -23,10 +23,11 @@ SHOWN = 5  # errors spelled out in a message; the evidence holds up to 20
 
 # The part of a path after its last `responses` segment: "" (create), "/{id}", "/{id}/cancel", ...
 _AFTER_RESPONSES = re.compile(r"/responses((?:/[^/?#]+)*)/?(?:[?#].*)?$")
-# Keep-alives that DESIGN §5 tolerates between events: `response.ping`, `ping`, `keepalive`, `heartbeat`.
-_KEEPALIVE = re.compile(r"(?:^|\.)(?:ping|keep_?alive|heartbeat)$")
-# Streams recorded before this lack `sequence_number` (and `logprobs` on text events): DESIGN §4.
-_SEQUENCE_NUMBER_SINCE = "2025-07"
+# Keep-alives that DESIGN §5 tolerates between events: `response.ping`, `keepalive` (OpenAI), `response.keep_alive`.
+_KEEPALIVE = re.compile(r"(?:^|\.)(?:ping|keep_?alive)$")
+# DESIGN §4: streams from before mid-2025 lack `sequence_number` (and `logprobs` on text events). The earliest
+# recorded OpenAI stream (2025-08-15) has both; the same cut-off as stream.sequence-number.
+_SEQUENCE_NUMBER_SINCE = "2025-08-15"
 _PRE_SEQUENCE_MISSING = {"'sequence_number' is a required property", "'logprobs' is a required property"}
 
 
@@ -102,7 +103,7 @@ def input_items_body(ex: Exchange) -> Outcome | None:
     id="schema.stream-events",
     level=Level.MUST,
     requirement="Every stream event of a known type matches its own type's schema; every event has a `type`.",
-    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4 (streams before 2025-07 lack sequence_number)",
+    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4 (streams before 2025-08-15 lack sequence_number)",
     area=AREA,
 )
 def stream_events(ex: Exchange) -> Outcome | None:
