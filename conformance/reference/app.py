@@ -1,0 +1,267 @@
+"""The reference server's ASGI app (Starlette). Routes, the request pipeline and where each hook runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Mapping
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from conformance.reference import errors, framing
+from conformance.reference.errors import ApiError
+from conformance.reference.events import DELTA_TYPES, SERVER_ERROR, plan_events
+from conformance.reference.hooks import Chunk, Hooks, Reply
+from conformance.reference.model import Context, generate
+from conformance.reference.objects import TERMINAL_STATUSES, ResponseRecord, body_object
+from conformance.reference.request import MODEL_ID, CreateRequest, parse_create
+from conformance.reference.store import Store
+
+MODELS_CREATED_AT = 1735689600  # 2025-01-01, a fixed `created` for GET /v1/models
+
+
+@dataclass
+class Settings:
+    hooks: Hooks = field(default_factory=Hooks)
+    token_delay: float = 0.0  # seconds before each streamed token (and per token for JSON bodies)
+    hang_limit: float = 300.0  # longest a `hang` chunk holds a connection open
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    server = _Server(settings)
+    routes = [
+        Route("/v1/models", server.list_models, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", server.get_model, methods=["GET"]),
+        Route("/v1/responses", server.create, methods=["POST"]),
+        Route("/v1/responses/{response_id}", server.retrieve, methods=["GET"]),
+        Route("/v1/responses/{response_id}", server.delete, methods=["DELETE"]),
+        Route("/v1/responses/{response_id}/input_items", server.input_items, methods=["GET"]),
+        Route("/v1/responses/{response_id}/cancel", server.cancel, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: server.http_error, ApiError: server.api_error})
+    app.state.store = server.store
+    return app
+
+
+class _Server:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hooks = settings.hooks
+        self.store = Store()
+
+    # Replies ---------------------------------------------------------------------------------------------
+
+    def reply(self, reply: Reply) -> Response:
+        if self.hooks.reply:
+            reply = self.hooks.reply(reply)
+        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers or None)
+
+    def error(self, err: ApiError) -> Response:
+        return self.reply(Reply("error", err.status, err.body(), dict(err.headers)))
+
+    def response_reply(self, route: str, rec: ResponseRecord) -> Response:
+        body = body_object(rec)
+        if self.hooks.response:
+            body = self.hooks.response(body)
+        return self.reply(Reply(route, 200, body, subject=body))
+
+    async def api_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return self.error(exc)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = f"Invalid URL ({request.method} {request.url.path})"
+        return self.error(ApiError(exc.status_code, message))
+
+    def stream(self, chunks: list[Chunk]) -> Response:
+        if self.hooks.chunks:
+            chunks = self.hooks.chunks(chunks)
+        return StreamingResponse(self._write(_aiter(chunks)), media_type=self.content_type)
+
+    def live_stream(self, events: AsyncIterator[dict[str, Any]]) -> Response:
+        """A stream whose events are still being produced (background runs): framed one by one."""
+        return StreamingResponse(self._write(self._frame_live(events)), media_type=self.content_type)
+
+    async def _frame_live(self, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[Chunk]:
+        async for event in events:
+            chunks = [Chunk(framing.encode_event(event))]
+            for chunk in self.hooks.chunks(chunks) if self.hooks.chunks else chunks:
+                yield chunk
+
+    @property
+    def content_type(self) -> str:
+        return self.hooks.content_type or framing.CONTENT_TYPE
+
+    async def _write(self, chunks: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:
+        async for chunk in chunks:
+            if chunk.delay:
+                await asyncio.sleep(chunk.delay)
+            if chunk.hang:
+                await asyncio.sleep(self.settings.hang_limit)
+                return
+            yield chunk.text.encode("utf-8")
+
+    # Routes ----------------------------------------------------------------------------------------------
+
+    async def list_models(self, request: Request) -> Response:
+        return self.reply(Reply("models", 200, {"object": "list", "data": [_model_card()]}))
+
+    async def get_model(self, request: Request) -> Response:
+        model_id = request.path_params["model_id"]
+        if model_id != MODEL_ID:
+            raise ApiError(404, f"The model '{model_id}' does not exist", param="model", code="model_not_found")
+        return self.reply(Reply("models", 200, _model_card()))
+
+    async def create(self, request: Request) -> Response:
+        try:
+            body = json.loads(await request.body() or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ApiError(400, "We could not parse the JSON body of your request. The OpenAI API expects a JSON "
+                                "payload, but what was sent was not valid JSON.") from None
+        headers: Mapping[str, str] = request.headers
+        if self.hooks.rewrite_request and isinstance(body, dict):
+            body = self.hooks.rewrite_request(body, headers)
+        if self.hooks.check_request and isinstance(body, dict):
+            refusal = self.hooks.check_request(body, headers)
+            if refusal is not None:
+                raise refusal
+        req = parse_create(body)
+        chain = self._previous_chain(req)
+        ctx = Context(req.instructions, [i for r in chain for i in r.context] + req.input_items, req.input_items)
+        _check_tool_outputs(ctx, chain)
+        if self.hooks.context:
+            ctx = self.hooks.context(ctx, chain)
+        gen = generate(req, ctx)
+        rec = ResponseRecord(request=req)
+        events = plan_events(rec, gen)
+        rec.context = req.input_items + rec.output
+        if self.hooks.events:
+            events = self.hooks.events(events)
+        if req.background:
+            return self._start_background(rec, events)
+        if req.store:
+            self.store.save(rec)
+        if req.stream:
+            return self.stream(framing.to_chunks(events, self.settings.token_delay))
+        if self.settings.token_delay:
+            await asyncio.sleep(self.settings.token_delay * (rec.usage or {}).get("output_tokens", 0))
+        if rec.status == "failed":
+            raise ApiError(500, SERVER_ERROR["message"], type="server_error", code="server_error")
+        return self.response_reply("create", rec)
+
+    def _previous_chain(self, req: CreateRequest) -> list[ResponseRecord]:
+        if req.previous_response_id is None:
+            return []
+        prev = self.store.get(req.previous_response_id)
+        if prev is None:
+            raise ApiError(400, f"Previous response with id '{req.previous_response_id}' not found.",
+                           param="previous_response_id", code="previous_response_not_found")
+        return self.store.chain(prev)
+
+    def _start_background(self, rec: ResponseRecord, events: list[dict[str, Any]]) -> Response:
+        final = {key: getattr(rec, key) for key in ("status", "output", "usage", "error", "incomplete_details",
+                                                     "completed_at")}
+        rec.status, rec.output, rec.usage, rec.error, rec.incomplete_details, rec.completed_at = (
+            "queued", [], None, None, None, None)
+        self.store.save(rec)
+        snapshot = body_object(rec)
+        self.store.start_background(rec, events, final, self.settings.token_delay, DELTA_TYPES)
+        if rec.request.stream:
+            return self.live_stream(self.store.follow(rec, -1))
+        if self.hooks.response:
+            snapshot = self.hooks.response(snapshot)
+        return self.reply(Reply("create", 200, snapshot, subject=snapshot))
+
+    def _stored(self, request: Request) -> ResponseRecord:
+        response_id = request.path_params["response_id"]
+        rec = self.store.get(response_id)
+        if rec is None:
+            raise errors.response_not_found(response_id)
+        return rec
+
+    async def retrieve(self, request: Request) -> Response:
+        rec = self._stored(request)
+        if request.query_params.get("stream", "false").lower() != "true":
+            return self.response_reply("retrieve", rec)
+        if not rec.request.background:
+            raise ApiError(400, "Only responses created with background=true can be streamed.", param="stream")
+        raw_after = request.query_params.get("starting_after", "-1")
+        try:
+            starting_after = int(raw_after)
+        except ValueError:
+            raise errors.invalid_type("starting_after", "an integer", raw_after) from None
+        return self.live_stream(self.store.follow(rec, starting_after))
+
+    async def delete(self, request: Request) -> Response:
+        rec = self._stored(request)
+        self.store.delete(rec.id)
+        return self.reply(Reply("delete", 200, {"id": rec.id, "object": "response.deleted", "deleted": True}))
+
+    async def cancel(self, request: Request) -> Response:
+        rec = self._stored(request)
+        if not rec.request.background:
+            body = body_object(rec)
+            err = ApiError(400, "Only responses created with background=true can be cancelled.")
+            return self.reply(Reply("cancel", 400, err.body(), subject=body))
+        if rec.status not in TERMINAL_STATUSES:
+            self.store.cancel(rec)
+        return self.response_reply("cancel", rec)
+
+    async def input_items(self, request: Request) -> Response:
+        rec = self._stored(request)
+        query = request.query_params
+        order = query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise errors.invalid_value("order", order, ["asc", "desc"])
+        try:
+            limit = int(query.get("limit", "20"))
+        except ValueError:
+            raise errors.invalid_type("limit", "an integer", query.get("limit")) from None
+        if not 1 <= limit <= 100:
+            raise ApiError(400, f"Invalid 'limit': expected a value between 1 and 100, but got {limit} instead.",
+                           param="limit", code="invalid_value")
+        items = list(rec.request.input_items)
+        if order == "desc":
+            items.reverse()
+        after = query.get("after")
+        if after is not None:
+            ids = [i["id"] for i in items]
+            if after not in ids:
+                raise ApiError(400, f"Item with id '{after}' not found.", param="after")
+            items = items[ids.index(after) + 1:]
+        page = items[:limit]
+        body = {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
+                "has_more": len(items) > limit, "last_id": page[-1]["id"] if page else None}
+        return self.reply(Reply("input_items", 200, body))
+
+
+def _model_card() -> dict[str, Any]:
+    return {"id": MODEL_ID, "object": "model", "created": MODELS_CREATED_AT, "owned_by": "responses-conformance"}
+
+
+def _check_tool_outputs(ctx: Context, chain: list[ResponseRecord]) -> None:
+    """OpenAI refuses a function_call_output whose call it cannot see, and a turn that leaves the previous
+    response's function calls unanswered."""
+    calls = {i["call_id"] for i in ctx.items if i.get("type") == "function_call"}
+    answered = {i["call_id"] for i in ctx.current if i.get("type") == "function_call_output"}
+    for call_id in sorted(answered - calls):
+        raise ApiError(400, f"No tool call found for function call output with call_id {call_id}.", param="input")
+    if chain:
+        pending = [i["call_id"] for i in chain[-1].output if i.get("type") == "function_call"]
+        for call_id in pending:
+            if call_id not in answered:
+                raise ApiError(400, f"No tool output found for function call {call_id}.", param="input")
+
+
+async def _aiter(chunks: list[Chunk]) -> AsyncIterator[Chunk]:
+    for chunk in chunks:
+        yield chunk
+
+

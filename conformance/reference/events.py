@@ -1,0 +1,111 @@
+"""Turns a `Generation` into the event list of §5's stream grammar and settles the record's final state.
+
+    created [queued] in_progress item* terminal
+    message item:  output_item.added, content_part.added, output_text.delta*, output_text.done,
+                   content_part.done, output_item.done
+    function item: output_item.added, function_call_arguments.delta*, function_call_arguments.done
+                   (without `name`, as OpenAI sends it), output_item.done
+
+`max_output_tokens` is a budget over all output tokens: the item it runs out in is marked `incomplete`,
+later items are not produced, and the terminal event is `response.incomplete`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from conformance.reference.ids import new_call_id, new_id, obfuscation
+from conformance.reference.model import Generation, PlannedCall, PlannedMessage
+from conformance.reference.objects import ResponseRecord, call_item, message_item, response_object, text_part, usage
+
+DELTA_TYPES = frozenset({"response.output_text.delta", "response.function_call_arguments.delta"})
+TERMINAL_TYPES = frozenset({"response.completed", "response.incomplete", "response.failed"})
+SERVER_ERROR = {"code": "server_error", "message": "The model failed to generate a response (simulated)."}
+
+
+def _lifecycle(kind: str, rec: ResponseRecord, status: str) -> dict[str, Any]:
+    return {"type": f"response.{kind}", "response": response_object(rec, status=status, output=[])}
+
+
+def _message_events(index: int, item_id: str, tokens: list[str], status: str) -> list[dict[str, Any]]:
+    text = "".join(tokens)
+    where = {"item_id": item_id, "output_index": index}
+    events: list[dict[str, Any]] = [
+        {"type": "response.output_item.added", "item": message_item(item_id, "in_progress", None), "output_index": index},
+        {"type": "response.content_part.added", "content_index": 0, **where, "part": text_part("")},
+    ]
+    for token in tokens:
+        events.append({"type": "response.output_text.delta", "content_index": 0, "delta": token, **where,
+                       "logprobs": [], "obfuscation": obfuscation(token)})
+    events += [
+        {"type": "response.output_text.done", "content_index": 0, **where, "logprobs": [], "text": text},
+        {"type": "response.content_part.done", "content_index": 0, **where, "part": text_part(text)},
+        {"type": "response.output_item.done", "item": message_item(item_id, status, text), "output_index": index},
+    ]
+    return events
+
+
+def _call_events(index: int, item_id: str, call: PlannedCall, tokens: list[str], status: str) -> list[dict[str, Any]]:
+    call_id = new_call_id()
+    arguments = "".join(tokens)
+    events: list[dict[str, Any]] = [
+        {"type": "response.output_item.added", "item": call_item(item_id, "in_progress", "", call_id, call.name),
+         "output_index": index},
+    ]
+    for token in tokens:
+        events.append({"type": "response.function_call_arguments.delta", "delta": token, "item_id": item_id,
+                       "obfuscation": obfuscation(token), "output_index": index})
+    events += [
+        {"type": "response.function_call_arguments.done", "arguments": arguments, "item_id": item_id,
+         "output_index": index},
+        {"type": "response.output_item.done", "item": call_item(item_id, status, arguments, call_id, call.name),
+         "output_index": index},
+    ]
+    return events
+
+
+def plan_events(rec: ResponseRecord, gen: Generation) -> list[dict[str, Any]]:
+    """The whole stream for `rec`, numbered from 0. Sets the record's final status, output and usage."""
+    queued = rec.request.background
+    events = [_lifecycle("created", rec, "queued" if queued else "in_progress")]
+    if queued:
+        events.append(_lifecycle("queued", rec, "queued"))
+    events.append(_lifecycle("in_progress", rec, "in_progress"))
+
+    budget = rec.request.max_output_tokens
+    spent = 0
+    cut = False
+    output: list[dict[str, Any]] = []
+    for planned in gen.outputs:
+        tokens = planned.tokens
+        if budget is not None and spent + len(tokens) > budget:
+            tokens, cut = tokens[: budget - spent], True
+        spent += len(tokens)
+        status = "incomplete" if cut else "completed"
+        index = len(output)
+        if isinstance(planned, PlannedMessage):
+            item_events = _message_events(index, new_id("msg"), tokens, status)
+        else:
+            item_events = _call_events(index, new_id("fc"), planned, tokens, status)
+        events += item_events
+        output.append(item_events[-1]["item"])
+        if cut:
+            break
+
+    rec.output = output
+    rec.usage = usage(gen.input_tokens, spent)
+    rec.completed_at = int(time.time())
+    if gen.fail:
+        rec.status, rec.error, rec.completed_at = "failed", dict(SERVER_ERROR), None
+        rec.usage = usage(gen.input_tokens, 0)
+        events.append({"type": "response.failed", "response": response_object(rec)})
+    elif cut:
+        rec.status, rec.incomplete_details, rec.completed_at = "incomplete", {"reason": "max_output_tokens"}, None
+        events.append({"type": "response.incomplete", "response": response_object(rec)})
+    else:
+        rec.status = "completed"
+        events.append({"type": "response.completed", "response": response_object(rec)})
+    for number, event in enumerate(events):
+        event["sequence_number"] = number
+    return events

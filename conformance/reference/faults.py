@@ -1,0 +1,621 @@
+"""Named faults: small deviations from OpenAI's behaviour the reference server can be told to reproduce.
+
+Each fault names the real-world deviation it reproduces (DESIGN §6: project and issue/PR, or "synthetic")
+and is nothing but `Hooks` (see hooks.py). A check that no fault can make fail proves nothing; the
+kill-matrix test runs the suite once per fault to show which checks catch it.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+from conformance.reference.errors import ApiError
+from conformance.reference.hooks import Chunk, Event, Hooks, Reply
+from conformance.reference.model import Context
+from conformance.reference.objects import ResponseRecord
+
+LIFECYCLE_TYPES = frozenset({"response.created", "response.queued", "response.in_progress", "response.completed",
+                             "response.incomplete", "response.failed"})
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    description: str  # what the server does differently, in one sentence
+    deviation: str  # "<project> <ref>" from DESIGN §6, or "synthetic"
+    hooks: Hooks = Hooks()
+    factory: Callable[[], Hooks] | None = None  # for a fault that keeps state: fresh hooks per server
+
+    def new_hooks(self) -> Hooks:
+        return self.factory() if self.factory else self.hooks
+
+
+# Helpers that build hooks --------------------------------------------------------------------------------
+
+def _per_event(func: Callable[[Event], Event | None]) -> Callable[[list[Event]], list[Event]]:
+    """An events hook applying `func` to a copy of each event; None drops the event."""
+
+    def hook(events: list[Event]) -> list[Event]:
+        out = []
+        for event in copy.deepcopy(events):
+            result = func(event)
+            if result is not None:
+                out.append(result)
+        return out
+
+    return hook
+
+
+def _whole(func: Callable[[list[Event]], list[Event]]) -> Callable[[list[Event]], list[Event]]:
+    return lambda events: func(copy.deepcopy(events))
+
+
+def _drop_types(*types: str) -> Callable[[list[Event]], list[Event]]:
+    return _per_event(lambda e: None if e.get("type") in types else e)
+
+
+def _responses(event: Event) -> Iterator[dict[str, Any]]:
+    if event.get("type") in LIFECYCLE_TYPES and isinstance(event.get("response"), dict):
+        yield event["response"]
+
+
+def _on_responses(func: Callable[[dict[str, Any]], None]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(events hook, response hook) applying `func` to every Response, streamed or as a JSON body."""
+
+    def on_event(event: Event) -> Event:
+        for response in _responses(event):
+            func(response)
+        return event
+
+    def on_body(body: dict[str, Any]) -> dict[str, Any]:
+        body = copy.deepcopy(body)
+        func(body)
+        return body
+
+    return _per_event(on_event), on_body
+
+
+def _on_items(func: Callable[[dict[str, Any], str | None], None]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(events hook, response hook) applying `func(item, response_status)` to every output item: in
+    output_item events (status None) and in every Response's `output`."""
+
+    def on_event(event: Event) -> Event:
+        if isinstance(event.get("item"), dict):
+            func(event["item"], None)
+        for response in _responses(event):
+            for item in response.get("output", []):
+                func(item, response.get("status"))
+        return event
+
+    def on_body(body: dict[str, Any]) -> dict[str, Any]:
+        body = copy.deepcopy(body)
+        for item in body.get("output", []):
+            func(item, body.get("status"))
+        return body
+
+    return _per_event(on_event), on_body
+
+
+def _on_parts(func: Callable[[dict[str, Any]], None]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(events hook, response hook) applying `func` to every output_text part, wherever it appears."""
+
+    def parts_of(obj: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(obj, dict):
+            if obj.get("type") == "output_text":
+                yield obj
+            for value in obj.values():
+                yield from parts_of(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                yield from parts_of(value)
+
+    def apply(obj: Any) -> Any:
+        for part in parts_of(obj):
+            func(part)
+        return obj
+
+    return _per_event(apply), lambda body: apply(copy.deepcopy(body))
+
+
+def _error_body(func: Callable[[Reply], Reply]) -> Callable[[Reply], Reply]:
+    return lambda reply: func(reply) if reply.route == "error" else reply
+
+
+def _error_fields(reply: Reply) -> dict[str, Any]:
+    return reply.body.get("error", {}) if isinstance(reply.body, dict) else {}
+
+
+def _renumber(events: list[Event], start: int = 0, step: int = 1) -> list[Event]:
+    for number, event in zip(itertools.count(start, step), events):
+        event["sequence_number"] = number
+    return events
+
+
+# Real-world deviations ------------------------------------------------------------------------------------
+
+def _store_disabled(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    return {**body, "store": False}
+
+
+def _leak_instructions(ctx: Context, chain: list[ResponseRecord]) -> Context:
+    earlier = [r.request.instructions for r in chain if r.request.instructions]
+    joined = " ".join(earlier + ([ctx.instructions] if ctx.instructions else []))
+    return Context(joined or None, ctx.items, ctx.current)
+
+
+def _items_completed_in_incomplete(item: dict[str, Any], response_status: str | None) -> None:
+    if item.get("status") == "incomplete":
+        item["status"] = "completed"
+
+
+def _int_code(reply: Reply) -> Reply:
+    error = dict(_error_fields(reply))
+    error["code"] = reply.status
+    return Reply(reply.route, reply.status, {"error": error}, reply.headers, reply.subject)
+
+
+def _incomplete_as_completed_event(event: Event) -> Event:
+    if event.get("type") == "response.incomplete":
+        event["type"] = "response.completed"
+    return event
+
+
+def _no_function_item_done(event: Event) -> Event | None:
+    item = event.get("item") or {}
+    return None if event.get("type") == "response.output_item.done" and item.get("type") == "function_call" else event
+
+
+def _empty_completed_output(event: Event) -> Event:
+    if event.get("type") == "response.completed":
+        event["response"]["output"] = []
+    return event
+
+
+def _cancel_foreground_ok(reply: Reply) -> Reply:
+    if reply.route == "cancel" and reply.status == 400 and reply.subject is not None:
+        return Reply("cancel", 200, reply.subject, reply.headers, reply.subject)
+    return reply
+
+
+def _final_ids_differ(events: list[Event]) -> list[Event]:
+    for event in events:
+        if event.get("type") in ("response.completed", "response.incomplete"):
+            for index, item in enumerate(event["response"].get("output", [])):
+                item["id"] = item["id"].split("_")[0] + f"_final{index}"
+    return events
+
+
+def _sequence_restart(events: list[Event]) -> list[Event]:
+    first_item = next((i for i, e in enumerate(events) if e.get("type") == "response.output_item.added"), len(events))
+    _renumber(events[:first_item])
+    _renumber(events[first_item:])
+    return events
+
+
+def _trtllm_error(reply: Reply) -> Reply:
+    error = _error_fields(reply)
+    body = {"object": "error", "message": error.get("message"), "type": error.get("type"),
+            "param": error.get("param"), "code": reply.status}
+    return Reply(reply.route, reply.status, body, reply.headers, reply.subject)
+
+
+def _drop_keys(*keys: str) -> Callable[[Event], Event]:
+    def drop(event: Event) -> Event:
+        for key in keys:
+            event.pop(key, None)
+        return event
+
+    return drop
+
+
+def _ignore_text_format(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "text"}
+
+
+def _limit_as_completed(response: dict[str, Any]) -> None:
+    if response.get("status") == "incomplete":
+        response["status"], response["incomplete_details"] = "completed", None
+    for item in response.get("output", []):
+        _items_completed_in_incomplete(item, None)
+
+
+def _reason_length(response: dict[str, Any]) -> None:
+    if response.get("incomplete_details"):
+        response["incomplete_details"] = {"reason": "length"}
+
+
+def _created_id_differs(event: Event) -> Event:
+    if event.get("type") == "response.created":
+        event["response"]["id"] = "resp_" + event["response"]["id"][5:][::-1]
+    return event
+
+
+def _shift_output_index(event: Event) -> Event:
+    if isinstance(event.get("output_index"), int):
+        event["output_index"] += 1
+    return event
+
+
+def _only_call_item_done(events: list[Event]) -> list[Event]:
+    calls = {e["item"]["id"] for e in events
+             if e.get("type") == "response.output_item.added" and e["item"].get("type") == "function_call"}
+    kept = [e for e in events
+            if not (e.get("item_id") in calls or (e.get("type") == "response.output_item.added"
+                                                 and e["item"]["id"] in calls))]
+    return _renumber(kept)
+
+
+def _detail_error(reply: Reply) -> Reply:
+    return Reply(reply.route, reply.status, {"detail": _error_fields(reply).get("message")}, reply.headers)
+
+
+def _no_annotations(part: dict[str, Any]) -> None:
+    part.pop("annotations", None)
+
+
+def _stateless(ctx: Context, chain: list[ResponseRecord]) -> Context:
+    return Context(ctx.instructions, list(ctx.current), ctx.current)
+
+
+def _strip_event_lines(chunks: list[Chunk]) -> list[Chunk]:
+    stripped = []
+    for chunk in chunks:
+        text = "".join(line for line in chunk.text.splitlines(keepends=True) if not line.startswith("event:"))
+        stripped.append(Chunk(text, chunk.delay, chunk.hang))
+    return stripped
+
+
+def _done_marker(chunks: list[Chunk]) -> list[Chunk]:
+    return chunks + [Chunk("data: [DONE]\n\n")]
+
+
+def _xai_error(reply: Reply) -> Reply:
+    error = _error_fields(reply)
+    body = {"code": error.get("code") or error.get("type"), "error": error.get("message")}
+    return Reply(reply.route, reply.status, body, reply.headers)
+
+
+def _flatten_chat_tools(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return body
+    flat = [{"type": "function", **t["function"]} if isinstance(t, dict) and isinstance(t.get("function"), dict)
+            else t for t in tools]
+    return {**body, "tools": flat}
+
+
+def _tool_call_delta(event: Event) -> Event:
+    if event.get("type") == "response.function_call_arguments.delta":
+        event["type"] = "response.tool_call.delta"
+    return event
+
+
+# Synthetic faults ------------------------------------------------------------------------------------------
+
+def _swap_first(events: list[Event]) -> list[Event]:
+    events[0], events[1] = events[1], events[0]
+    return _renumber(events)
+
+
+def _after_terminal(events: list[Event]) -> list[Event]:
+    extra = copy.deepcopy(events[1])
+    extra["sequence_number"] = len(events)
+    return events + [extra]
+
+
+def _drop_terminal(events: list[Event]) -> list[Event]:
+    return events[:-1] if events and events[-1].get("type") in LIFECYCLE_TYPES else events
+
+
+def _hang_midway(chunks: list[Chunk]) -> list[Chunk]:
+    half = max(1, len(chunks) // 2)
+    return chunks[:half] + [Chunk("", hang=True)]
+
+
+def _rename_event_line(chunks: list[Chunk]) -> list[Chunk]:
+    old = "event: response.output_item.added\n"
+    return [Chunk(c.text.replace(old, "event: response.output_item.created\n"), c.delay, c.hang) for c in chunks]
+
+
+def _corrupt_json(chunks: list[Chunk]) -> list[Chunk]:
+    out, done = [], False
+    for chunk in chunks:
+        if not done and "response.output_item.added" in chunk.text:
+            cut = chunk.text.rstrip("\n").rfind("}")  # drop the closing brace of the data line
+            chunk = Chunk(chunk.text[:cut] + chunk.text[cut + 1:], chunk.delay)
+            done = True
+        out.append(chunk)
+    return out
+
+
+def _alter_first_delta(kind: str) -> Callable[[list[Event]], list[Event]]:
+    def alter(events: list[Event]) -> list[Event]:
+        for event in events:
+            if event.get("type") == kind:
+                event["delta"] = event["delta"] + "#"
+                break
+        return events
+
+    return _whole(alter)
+
+
+def _sequence_gap(events: list[Event]) -> list[Event]:
+    half = len(events) // 2
+    for event in events[half:]:
+        event["sequence_number"] += 1
+    return events
+
+
+def _sequence_decrease(events: list[Event]) -> list[Event]:
+    half = len(events) // 2
+    events[half]["sequence_number"], events[half + 1]["sequence_number"] = (
+        events[half + 1]["sequence_number"], events[half]["sequence_number"])
+    return events
+
+
+def _no_message_item_done(event: Event) -> Event | None:
+    item = event.get("item") or {}
+    return None if event.get("type") == "response.output_item.done" and item.get("type") == "message" else event
+
+
+def _delete_body(reply: Reply) -> Reply:
+    if reply.route != "delete":
+        return reply
+    return Reply("delete", reply.status, {"id": reply.body["id"], "object": "response.deleted"}, reply.headers)
+
+
+def _string_error(reply: Reply) -> Reply:
+    return Reply(reply.route, reply.status, {"error": _error_fields(reply).get("message")}, reply.headers)
+
+
+def _terminal_status_mismatch(event: Event) -> Event:
+    if event.get("type") in ("response.completed", "response.incomplete"):
+        event["response"]["status"] = "in_progress"
+    return event
+
+
+def _item_id_changed(event: Event) -> Event:
+    if event.get("type") == "response.output_item.done":
+        event["item"]["id"] = event["item"]["id"] + "x"
+    return event
+
+
+def _usage_off_by_one(response: dict[str, Any]) -> None:
+    if isinstance(response.get("usage"), dict):
+        response["usage"]["total_tokens"] += 1
+
+
+def _omit_nulls(response: dict[str, Any]) -> None:
+    for key in ("user", "usage", "incomplete_details", "error"):
+        if response.get(key, "present") is None:
+            del response[key]
+
+
+def _status_200(reply: Reply) -> Reply:
+    return Reply(reply.route, 200, reply.body, reply.headers, reply.subject)
+
+
+def _rewrite(**changes: Callable[[Any], Any]) -> Callable[[dict[str, Any], Mapping[str, str]], dict[str, Any]]:
+    """A rewrite_request hook setting each named body field to `func(old value)`; None removes it."""
+
+    def rewrite(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+        body = dict(body)
+        for name, func in changes.items():
+            if name in body:
+                value = func(body[name])
+                if value is None:
+                    body.pop(name)
+                else:
+                    body[name] = value
+        return body
+
+    return rewrite
+
+
+def _no_instructions(ctx: Context, chain: list[ResponseRecord]) -> Context:
+    return Context(None, ctx.items, ctx.current)
+
+
+def _no_tool_outputs(ctx: Context, chain: list[ResponseRecord]) -> Context:
+    current = [i for i in ctx.current if i.get("type") != "function_call_output"]
+    return Context(ctx.instructions, [i for i in ctx.items if i.get("type") != "function_call_output"], current)
+
+
+def _input_items_reversed(reply: Reply) -> Reply:
+    if reply.route != "input_items" or not reply.body.get("data"):
+        return reply
+    data = list(reversed(reply.body["data"]))
+    body = {**reply.body, "data": data, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
+    return Reply(reply.route, reply.status, body, reply.headers)
+
+
+def _has_more_false(reply: Reply) -> Reply:
+    if reply.route != "input_items":
+        return reply
+    return Reply(reply.route, reply.status, {**reply.body, "has_more": False}, reply.headers)
+
+
+def _pings(events: list[Event]) -> list[Event]:
+    out: list[Event] = []
+    for index, event in enumerate(events):
+        if index and index % 5 == 0:
+            out.append({"type": "response.ping"})
+        out.append(event)
+    return out
+
+
+def _comments(chunks: list[Chunk]) -> list[Chunk]:
+    return [c for chunk in chunks for c in (Chunk(": keep-alive\n\n"), chunk)]
+
+
+class _EveryNth:
+    """check_request refusing every `n`th create with 429 and Retry-After (a rate-limited endpoint)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.count = n, 0
+
+    def __call__(self, body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+        self.count += 1
+        if self.count % self.n:
+            return None
+        return ApiError(429, "Rate limit reached for requests. Please try again in 1s.", type="requests",
+                        code="rate_limit_exceeded", headers={"Retry-After": "1"})
+
+
+def _fault(name: str, description: str, deviation: str, **hooks: Any) -> Fault:
+    return Fault(name, description, deviation, Hooks(**hooks))
+
+
+def _pair(name: str, description: str, deviation: str,
+          hooks: tuple[Callable[..., Any], Callable[..., Any]]) -> Fault:
+    return _fault(name, description, deviation, events=hooks[0], response=hooks[1])
+
+
+_ALL = [
+    # vLLM
+    _fault("vllm-store-disabled", "`store: true` is accepted but nothing is stored: retrieve gives 404 and "
+           "previous_response_id is not found.", "vLLM #22137", rewrite_request=_store_disabled),
+    _fault("vllm-instructions-leak", "The `instructions` of earlier turns stay in the context of a "
+           "`previous_response_id` chain.", "vLLM #37697", context=_leak_instructions),
+    _pair("vllm-items-completed-in-incomplete", "Items cut short by `max_output_tokens` are marked `completed` "
+          "inside an `incomplete` response.", "vLLM #57998", _on_items(_items_completed_in_incomplete)),
+    _fault("vllm-stream-no-failed", "A stream that fails ends without `response.failed`.", "vLLM #38190",
+           events=_drop_types("response.failed")),
+    _fault("vllm-int-error-code", "`error.code` is the HTTP status as an integer.", "vLLM (DESIGN §6)",
+           reply=_error_body(_int_code)),
+    _fault("vllm-length-as-completed", "The token limit ends the stream with `response.completed` carrying "
+           "`status: incomplete`.", "vLLM (DESIGN §6)", events=_per_event(_incomplete_as_completed_event)),
+    # SGLang
+    _fault("sglang-no-function-item-done", "No `response.output_item.done` for function calls.", "SGLang #12652",
+           events=_per_event(_no_function_item_done)),
+    _fault("sglang-empty-completed-output", "`response.completed` carries `output: []`.", "SGLang #12652",
+           events=_per_event(_empty_completed_output)),
+    _fault("sglang-cancel-foreground-200", "Cancelling a foreground response returns 200 and the response "
+           "instead of a 400.", "SGLang #38087", reply=_cancel_foreground_ok),
+    # TensorRT-LLM
+    _fault("trtllm-ids-differ", "Item ids in the final response differ from the streamed ones.",
+           "TensorRT-LLM #19223", events=_whole(_final_ids_differ)),
+    _fault("trtllm-seq-restart", "`sequence_number` restarts at 0 at the first output item.",
+           "TensorRT-LLM #19223", events=_whole(_sequence_restart)),
+    _fault("trtllm-error-body", "Errors are `{object: \"error\", message, type, param, code: <int>}` at top "
+           "level.", "TensorRT-LLM seed openai_protocol.py", reply=_error_body(_trtllm_error)),
+    # llama.cpp
+    _fault("llamacpp-no-sequence-number", "Stream events carry no `sequence_number`.", "llama.cpp (DESIGN §6)",
+           events=_per_event(_drop_keys("sequence_number"))),
+    _fault("llamacpp-no-indexes", "Stream events carry no `output_index` or `content_index`.",
+           "llama.cpp (DESIGN §6)", events=_per_event(_drop_keys("output_index", "content_index"))),
+    _fault("llamacpp-ignores-text-format", "`text.format` is accepted and ignored: plain text comes back.",
+           "llama.cpp (DESIGN §6)", rewrite_request=_ignore_text_format),
+    _pair("llamacpp-length-as-completed", "The token limit is reported as `completed` with no "
+          "`incomplete_details`.", "llama.cpp (DESIGN §6)", _on_responses(_limit_as_completed)),
+    # Llama Stack
+    _fault("llamastack-no-output-text-done", "No `response.output_text.done` events.", "Llama Stack ogx #5309",
+           events=_drop_types("response.output_text.done")),
+    _pair("llamastack-reason-length", "`incomplete_details.reason` is \"length\".", "Llama Stack (DESIGN §6)",
+          _on_responses(_reason_length)),
+    # LiteLLM
+    _fault("litellm-done-without-added", "`response.output_item.done` for items never added.",
+           "LiteLLM #37852", events=_drop_types("response.output_item.added")),
+    _fault("litellm-id-mismatch", "`response.created` carries a different response id than the terminal "
+           "event.", "LiteLLM PR #37956", events=_per_event(_created_id_differs)),
+    _fault("litellm-no-sequence-number", "Stream events carry no `sequence_number`.", "LiteLLM PR #28899",
+           events=_per_event(_drop_keys("sequence_number"))),
+    # gpt-oss reference server
+    _fault("gptoss-off-by-one-index", "`output_index` starts at 1.", "gpt-oss reference server (DESIGN §6)",
+           events=_per_event(_shift_output_index)),
+    _fault("gptoss-only-item-done", "A streamed function call is sent as a lone `response.output_item.done`.",
+           "gpt-oss reference server (DESIGN §6)", events=_whole(_only_call_item_done)),
+    _fault("fastapi-detail-error", "Errors are FastAPI's `{\"detail\": ...}`.", "gpt-oss reference server "
+           "(DESIGN §6)", reply=_error_body(_detail_error)),
+    # Others
+    _pair("lmstudio-no-annotations", "`output_text` parts have no `annotations`.", "LM Studio #1089",
+          _on_parts(_no_annotations)),
+    _fault("ollama-stateless", "`previous_response_id` is accepted and ignored: earlier turns are not in the "
+           "context.", "Ollama (DESIGN §6)", context=_stateless),
+    _fault("openrouter-no-event-lines", "SSE events have no `event:` line.", "OpenRouter (DESIGN §6)",
+           chunks=_strip_event_lines),
+    _fault("openrouter-done-marker", "Streams end with `data: [DONE]`.", "OpenRouter (DESIGN §6)",
+           chunks=_done_marker),
+    _fault("xai-error-body", "Errors are `{\"code\", \"error\"}`.", "xAI (DESIGN §6, vendor recordings)",
+           reply=_error_body(_xai_error)),
+    _fault("gateway-chat-tools-accepted", "Chat-completions-shaped tools `{type, function: {...}}` are "
+           "accepted instead of a 400 for `tools[0].name`.", "gateway (seed 001)", rewrite_request=_flatten_chat_tools),
+    _fault("seed003-tool-call-delta", "Argument deltas are `response.tool_call.delta` events.", "seed 003",
+           events=_per_event(_tool_call_delta)),
+    _fault("ping-keepalives", "`response.ping` events (no sequence number) every five events; tolerated, no "
+           "check should fail.", "seed 003", events=_whole(_pings)),
+    Fault("rate-limit-429", "Every fourth create is refused with 429 `rate_limit_exceeded` and `Retry-After: 1`.",
+          "seed 003", factory=lambda: Hooks(check_request=_EveryNth(4))),
+    # Synthetic: the §5 grammar and the HTTP contract
+    _fault("wrong-first-event", "The stream starts with `response.in_progress`, then `response.created`.",
+           "synthetic", events=_whole(_swap_first)),
+    _fault("events-after-terminal", "An event follows the terminal event.", "synthetic",
+           events=_whole(_after_terminal)),
+    _fault("stream-truncated", "The stream closes without a terminal event.", "synthetic",
+           events=_whole(_drop_terminal)),
+    _fault("stream-idle-hang", "Half-way through, the stream goes silent and the connection stays open.",
+           "synthetic", chunks=_hang_midway),
+    _fault("event-name-mismatch", "`event: response.output_item.created` for `response.output_item.added` "
+           "data.", "synthetic", chunks=_rename_event_line),
+    _fault("invalid-json-data", "The `data:` of `response.output_item.added` is not valid JSON.", "synthetic",
+           chunks=_corrupt_json),
+    _fault("wrong-content-type", "Streams are sent as `application/json`.", "synthetic",
+           content_type="application/json"),
+    _fault("content-type-no-charset", "Streams are sent as `text/event-stream` without a charset.", "synthetic",
+           content_type="text/event-stream"),
+    _fault("text-delta-mismatch", "The first text delta differs from the text in the done events.", "synthetic",
+           events=_alter_first_delta("response.output_text.delta")),
+    _fault("argument-delta-mismatch", "The first argument delta differs from the arguments in the done events.",
+           "synthetic", events=_alter_first_delta("response.function_call_arguments.delta")),
+    _fault("sequence-gap", "`sequence_number` skips one half-way through.", "synthetic",
+           events=_whole(_sequence_gap)),
+    _fault("sequence-decrease", "Two adjacent `sequence_number`s are swapped half-way through.", "synthetic",
+           events=_whole(_sequence_decrease)),
+    _fault("sequence-from-one", "`sequence_number` starts at 1.", "synthetic",
+           events=_whole(lambda events: _renumber(events, start=1))),
+    _fault("message-item-not-done", "Message items get no `response.output_item.done`.", "synthetic",
+           events=_per_event(_no_message_item_done)),
+    _fault("part-not-added", "No `response.content_part.added` before the text deltas.", "synthetic",
+           events=_drop_types("response.content_part.added")),
+    _fault("item-identity-changed", "`response.output_item.done` carries a different item id than `added`.",
+           "synthetic", events=_per_event(_item_id_changed)),
+    _fault("status-terminal-mismatch", "The terminal event's response has `status: in_progress`.", "synthetic",
+           events=_per_event(_terminal_status_mismatch)),
+    _pair("usage-mismatch", "`usage.total_tokens` is one more than input + output.", "synthetic",
+          _on_responses(_usage_off_by_one)),
+    _pair("nulls-omitted", "Null `user`, `usage`, `error` and `incomplete_details` are left out of Responses.",
+          "synthetic", _on_responses(_omit_nulls)),
+    _fault("delete-wrong-body", "DELETE answers without `deleted: true`.", "synthetic", reply=_delete_body),
+    _fault("error-body-shape", "Errors are `{\"error\": \"<message>\"}`.", "synthetic",
+           reply=_error_body(_string_error)),
+    _fault("error-status-200", "Errors are sent with HTTP 200.", "synthetic", reply=_error_body(_status_200)),
+    _fault("sse-comments", "An SSE comment precedes every event; tolerated, no check should fail.", "synthetic",
+           chunks=_comments),
+    # Synthetic: parameters accepted and ignored (the nonce checks must catch each)
+    _fault("instructions-ignored", "`instructions` are accepted and not given to the model.", "synthetic",
+           context=_no_instructions),
+    _fault("function-output-ignored", "`function_call_output` items are accepted and not given to the model.",
+           "synthetic", context=_no_tool_outputs),
+    _fault("tool-choice-ignored", "`tool_choice` is dropped (treated as auto).", "synthetic",
+           rewrite_request=_rewrite(tool_choice=lambda v: None)),
+    _fault("tool-choice-none-ignored", "`tool_choice: none` is treated as `required`.", "synthetic",
+           rewrite_request=_rewrite(tool_choice=lambda v: "required" if v == "none" else v)),
+    _fault("parallel-tool-calls-ignored", "`parallel_tool_calls: false` is ignored.", "synthetic",
+           rewrite_request=_rewrite(parallel_tool_calls=lambda v: None)),
+    _fault("max-output-tokens-ignored", "`max_output_tokens` is dropped.", "synthetic",
+           rewrite_request=_rewrite(max_output_tokens=lambda v: None)),
+    _fault("background-ignored", "`background: true` runs in the foreground.", "synthetic",
+           rewrite_request=_rewrite(background=lambda v: None)),
+    _fault("unknown-model-accepted", "Any model name is served by the reference model.", "synthetic",
+           rewrite_request=_rewrite(model=lambda v: "reference-echo")),
+    _fault("input-items-reversed", "input_items come back in the opposite of the requested order.", "synthetic",
+           reply=_input_items_reversed),
+    _fault("input-items-no-more", "input_items always says `has_more: false`.", "synthetic",
+           reply=_has_more_false),
+]
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
+

@@ -1,0 +1,105 @@
+"""The explicit points where a fault or profile may change the server's behaviour.
+
+The clean server runs every request through the same pipeline; each stage calls one hook:
+
+    raw body ──rewrite_request──> check_request ──> validation ──> context ──> model
+        ──> event list ──events──> SSE chunks ──chunks──> wire        (streams)
+        ──> Response ──response──> Reply ──reply──> wire               (JSON bodies, errors included)
+
+A hook is a plain function; `compose` chains several in order (for `check_request` the first error wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from conformance.reference.errors import ApiError
+from conformance.reference.model import Context
+from conformance.reference.objects import ResponseRecord
+
+Event = dict[str, Any]
+
+
+@dataclass
+class Chunk:
+    """One write to the SSE body."""
+
+    text: str
+    delay: float = 0.0  # seconds to wait before writing it
+    hang: bool = False  # write nothing more and hold the connection open until the client leaves
+
+
+@dataclass
+class Reply:
+    """A JSON reply about to be sent."""
+
+    route: str  # create | retrieve | delete | cancel | input_items | models | error
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    subject: dict[str, Any] | None = None  # the Response the request was about, when there is one
+
+
+RewriteRequest = Callable[[dict[str, Any], Mapping[str, str]], dict[str, Any]]
+CheckRequest = Callable[[dict[str, Any], Mapping[str, str]], "ApiError | None"]
+ContextHook = Callable[[Context, list[ResponseRecord]], Context]
+EventsHook = Callable[[list[Event]], list[Event]]
+ResponseHook = Callable[[dict[str, Any]], dict[str, Any]]
+ChunksHook = Callable[[list[Chunk]], list[Chunk]]
+ReplyHook = Callable[[Reply], Reply]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    rewrite_request: RewriteRequest | None = None  # the raw POST body, before validation
+    check_request: CheckRequest | None = None  # extra refusals, before validation
+    context: ContextHook | None = None  # what the model sees; gets the previous_response_id chain, oldest first
+    events: EventsHook | None = None  # a whole stream's events (foreground and background)
+    response: ResponseHook | None = None  # every Response sent as a JSON body
+    chunks: ChunksHook | None = None  # the SSE body as written
+    reply: ReplyHook | None = None  # every JSON reply, errors included
+    content_type: str | None = None  # of SSE bodies
+
+
+def _chain(funcs: list[Callable[..., Any]]) -> Callable[..., Any] | None:
+    if not funcs:
+        return None
+
+    def chained(value: Any, *rest: Any) -> Any:
+        for func in funcs:
+            value = func(value, *rest)
+        return value
+
+    return chained
+
+
+def _first_error(funcs: list[CheckRequest]) -> CheckRequest | None:
+    if not funcs:
+        return None
+
+    def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+        for func in funcs:
+            error = func(body, headers)
+            if error is not None:
+                return error
+        return None
+
+    return check
+
+
+def compose(hooks: Sequence[Hooks]) -> Hooks:
+    def present(name: str) -> list[Any]:
+        return [getattr(h, name) for h in hooks if getattr(h, name) is not None]
+
+    content_types = present("content_type")
+    return Hooks(
+        rewrite_request=_chain(present("rewrite_request")),
+        check_request=_first_error(present("check_request")),
+        context=_chain(present("context")),
+        events=_chain(present("events")),
+        response=_chain(present("response")),
+        chunks=_chain(present("chunks")),
+        reply=_chain(present("reply")),
+        content_type=content_types[-1] if content_types else None,
+    )
