@@ -94,11 +94,11 @@ def _validate(args: argparse.Namespace) -> list[str | None]:
     if (args.fault or args.profile) and endpoint:
         raise UsageError("--fault and --profile apply to the embedded reference server; drop --base-url")
     if args.fault or args.profile:
-        from conformance.reference.faults import validate_names
+        from conformance.reference.catalogue import UnknownName, resolve_hooks
 
         try:
-            validate_names(args.fault, args.profile)
-        except ValueError as exc:
+            resolve_hooks(args.fault, args.profile)
+        except UnknownName as exc:
             raise UsageError(str(exc)) from None
     if args.scenario:
         from conformance.live.runner import select_scenarios
