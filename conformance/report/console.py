@@ -1,0 +1,108 @@
+"""What a run prints: live progress (stderr), then a summary table or, in quiet mode, one line (stdout).
+
+Every string that may come from the endpoint is scrubbed of registered secrets and printed as plain
+Text, never parsed as rich markup.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from conformance.redact import scrub
+from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, one_line
+from conformance.report.model import Report
+from conformance.verdicts import Result
+
+STYLE = {
+    "PASS": "green",
+    "FAIL": "bold red",
+    "ERROR": "bold magenta",
+    "WARN": "yellow",
+    "FLAKY": "dark_orange",
+    "UNSUPPORTED": "blue",
+    "SKIP": "dim",
+}
+
+
+def _text(s: object) -> Text:
+    return Text(scrub(str(s)))
+
+
+class ConsoleReporter:
+    """``start(total)``, ``advance(result)`` per result, ``finish(report, report_dir)``.
+
+    quiet: no progress and no per-failure lines; finish prints one line (for CI logs)."""
+
+    def __init__(self, quiet: bool = False, err: TextIO | None = None, out: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self.err = Console(file=err or sys.stderr, markup=False, highlight=False, emoji=False)
+        self.out = Console(file=out or sys.stdout, markup=False, highlight=False, emoji=False)
+        self._progress: Progress | None = None
+        self._task: int | None = None
+        self._counts = {v: 0 for v in DISPLAY_ORDER}
+
+    def start(self, total: int | None = None, description: str = "judging") -> None:
+        if self.quiet:
+            return
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[tally]}"),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,  # the bar disappears at the end; the summary replaces it
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(description, total=total, tally="")
+
+    def advance(self, result: Result | None = None, n: int = 1) -> None:
+        if result is not None:
+            self._counts[result.verdict.value] += 1
+        if self._progress is None or self._task is None:
+            return
+        if result is not None and result.verdict.value in BLOCKING:
+            line = Text(f"{result.verdict.value:<5} ", style=STYLE[result.verdict.value])
+            line.append(_text(f"{result.check_id} [{result.scenario}] {one_line(result.message, 200)}"))
+            self._progress.console.print(line)
+        tally = " ".join(f"{self._counts[v]} {v}" for v in DISPLAY_ORDER if self._counts[v] and v != "PASS")
+        self._progress.update(self._task, advance=n, tally=tally)
+
+    def finish(self, report: Report, report_dir: str | Path | None = None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+        summary = report.summary
+        name = report.target.get("name") or "target"
+        where = f"; report: {Path(report_dir) / 'report.html'}" if report_dir is not None else ""
+        if self.quiet:
+            counts = ", ".join(f"{summary[v]} {v}" for v in DISPLAY_ORDER if summary[v]) or "no results"
+            self.out.print(_text(f"responses-conformance: {name}: {counts} in {report.duration_s:.1f} s{where}"), soft_wrap=True)
+            return
+        table = Table(title=_text(f"{name}: {len(report.results)} results in {report.duration_s:.1f} s"), title_justify="left")
+        table.add_column("verdict")
+        table.add_column("count", justify="right")
+        table.add_column("meaning", style="dim")
+        for v in DISPLAY_ORDER:
+            table.add_row(Text(v, style=STYLE[v] if summary[v] else "dim"), str(summary[v]), MEANING[v])
+        self.out.print(table)
+        failing: dict[str, list[Result]] = {}
+        for r in report.results:
+            if r.verdict.value in BLOCKING:
+                failing.setdefault(r.check_id, []).append(r)
+        if failing:
+            worst = Table(title="failing checks", title_justify="left")
+            for col in ("check", "results", "first message"):
+                worst.add_column(col)
+            for check_id, rs in sorted(failing.items(), key=lambda kv: -len(kv[1]))[:15]:
+                worst.add_row(_text(check_id), str(len(rs)), _text(one_line(rs[0].message, 120)))
+            self.out.print(worst)
+        if where:
+            self.out.print(_text(where.lstrip("; ")), soft_wrap=True)
