@@ -28,11 +28,9 @@ TERMINAL_STATUS = {
     "response.failed": "failed",
 }
 
-# Part containers: event prefix -> (part family, the event key holding the part's index).
-PART_EVENTS = {
-    "response.content_part": ("content", "content_index"),
-    "response.reasoning_summary_part": ("summary", "summary_index"),
-}
+# Part containers: event prefix -> part family. A family's parts are indexed by INDEX_KEY and sit in the
+# item's list of the family's name (message/reasoning `content`, reasoning `summary`).
+PART_EVENTS = {"response.content_part": "content", "response.reasoning_summary_part": "summary"}
 INDEX_KEY = {"content": "content_index", "summary": "summary_index"}
 # Text streamed into a part: event prefix -> (part family, key holding the full text in `*.done`).
 TEXT_STREAMS = {
@@ -173,6 +171,7 @@ class StreamModel:
         self.by_id: dict[Any, Item] = {}
         self.open_at_terminal: list[Item] = []
         self.first_output: SSEEvent | None = None
+        self.last_added_index: int | None = None
         self.findings: dict[str, list[Finding]] = {}
         for ev in self.events:
             self._walk(ev)
@@ -238,7 +237,6 @@ class StreamModel:
 
     def _added(self, ev: SSEEvent) -> None:
         oi, item = _int(ev.json.get("output_index")), _dict(ev.json.get("item"))
-        previous = [i.output_index for i in self.items if i.added is not None]
         if oi is None:
             self.flag("stream.output-index-sequential", ev, "output_item.added has no integer output_index",
                       got=ev.json.get("output_index"))
@@ -248,11 +246,12 @@ class StreamModel:
             self.flag("stream.item-added-once", ev, f"output_index {oi} was already added at {_where(first)}",
                       first_event_index=first.index)
         else:
-            last = previous[-1] if previous else None
-            expected = (last + 1) if isinstance(last, int) else (None if self.resumed else 0)
+            last = self.last_added_index
+            expected = last + 1 if last is not None else (None if self.resumed else 0)
             if expected is not None and oi != expected:
                 self.flag("stream.output-index-sequential", ev,
                           f"expected output_index {expected} for the next item, found {oi}", expected=expected, got=oi)
+            self.last_added_index = oi
         new = Item(oi, ev)
         self.items.append(new)
         if oi is not None:
@@ -284,18 +283,17 @@ class StreamModel:
         item = self._resolve(ev)
         if item.done is not None:
             self.flag("stream.item-event-refers-to-open-item", ev,
-                      f"refers to {item.label()}, already done at {_where(item.done)}", done_event_index=item.done.index)
+                      f"refers to {item.label()}, already done at {_where(item.done)}",
+                      done_event_index=item.done.index)
         if "item_id" in d and item.id is not None and d["item_id"] != item.id:
             self.flag("stream.item-id-matches", ev,
-                      f"item_id {d['item_id']!r} differs from the id {item.id!r} of {item.label()} from its output_item.added",
-                      expected=item.id, got=d["item_id"])
-        if item.id is None and item.added is None:
-            item.placeholder_id = d.get("item_id")
+                      f"item_id {d['item_id']!r} differs from the id {item.id!r} that output_item.added gave "
+                      f"{item.label()}", expected=item.id, got=d["item_id"])
         prefix, _, suffix = t.rpartition(".")
         if t == "response.output_item.done":
             self._item_done(item, ev)
         elif prefix in PART_EVENTS and suffix in ("added", "done"):
-            self._part_event(item, ev, PART_EVENTS[prefix][0], suffix)
+            self._part_event(item, ev, PART_EVENTS[prefix], suffix)
         elif prefix in TEXT_STREAMS and suffix in ("delta", "done"):
             self._text_event(item, ev, prefix, suffix)
         elif t == "response.output_text.annotation.added":
@@ -325,9 +323,9 @@ class StreamModel:
         part = item.parts.get((family, index))
         if part is None:
             if item.added is not None:
-                opener = "content_part.added" if family == "content" else "reasoning_summary_part.added"
+                opener = next(prefix for prefix, fam in PART_EVENTS.items() if fam == family)
                 self.flag("stream.part-added-first", ev,
-                          f"no response.{opener} for {INDEX_KEY[family]} {index} of {item.label()} before this event",
+                          f"no {opener}.added for {INDEX_KEY[family]} {index} of {item.label()} before this event",
                           output_index=item.output_index, part_index=index)
             part = item.parts[(family, index)] = Part(family, index, None)
         elif part.done is not None:
@@ -689,7 +687,8 @@ def _text_mismatch(m: StreamModel, streams: tuple[str, ...]) -> Outcome:
             streamed = (initial if isinstance(initial, str) else "") + "".join(part.deltas)
             copies: list[tuple[SSEEvent, str, Any]] = []
             if part.text_done is not None:
-                copies.append((part.text_done, f"{part.text_stream}.done.{done_key}", part.text_done.json.get(done_key)))
+                done_text = part.text_done.json.get(done_key)
+                copies.append((part.text_done, f"{part.text_stream}.done.{done_key}", done_text))
             if part.done is not None:
                 p = _dict(part.done.json.get("part"))
                 key = _part_text_key(p.get("type"))
