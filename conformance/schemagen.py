@@ -112,7 +112,8 @@ def _provenance() -> str:
         "| file | SDK class |",
         "|---|---|",
         "| `response.json` | `openai.types.responses.Response` |",
-        "| `response_item_list.json` | `openai.types.responses.ResponseItemList` (GET `/v1/responses/{id}/input_items`) |",
+        "| `response_item_list.json` | `openai.types.responses.ResponseItemList` "
+        "(GET `/v1/responses/{id}/input_items`) |",
         "| `events/<type>.json` | each member of `openai.types.responses.ResponseStreamEvent`, named by its `type` |",
         "",
         "Other files in this folder (such as the report format's schema) are not produced by this generator.",

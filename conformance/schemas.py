@@ -110,11 +110,20 @@ def _expected(err: ValidationError) -> str:
     return ", ".join(seen[:12]) + (", ..." if len(seen) > 12 else "")
 
 
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+
+
+def _got(instance: Any) -> str:
+    if isinstance(instance, dict) and "type" in instance:
+        return f"type {instance['type']!r}"
+    return "null" if instance is None else _JSON_TYPES.get(type(instance), type(instance).__name__)
+
+
 def _message(err: ValidationError) -> str:
     if err.validator in ("anyOf", "oneOf"):
-        got = err.instance.get("type") if isinstance(err.instance, dict) else type(err.instance).__name__
         exp = _expected(err)
-        return f"matches none of the allowed shapes (got {got!r}; expected one of: {exp})" if exp else err.message
+        if exp:
+            return f"matches none of the allowed shapes (got {_got(err.instance)}; expected one of: {exp})"
     msg = err.message
     return msg if len(msg) <= 300 else msg[:297] + "..."
 

@@ -112,7 +112,11 @@ def test_error_names_the_json_path_inside_the_discriminated_item() -> None:
 def test_unknown_item_type_lists_what_was_expected() -> None:
     errors = schemas.validate_response(response(output=[{"type": "bogus_call", "id": "x"}]))
     assert [e.path for e in errors] == ["$.output[0]"]
-    assert "got 'bogus_call'" in errors[0].message and "'function_call'" in errors[0].message
+    assert "got type 'bogus_call'" in errors[0].message and "'function_call'" in errors[0].message
+    errors = schemas.validate_response(response(user=7))
+    assert [str(e) for e in errors] == [
+        "$.user: matches none of the allowed shapes (got an integer; expected one of: string, null)"
+    ]
 
 
 def test_event_dispatch_uses_the_type_own_schema() -> None:

@@ -124,7 +124,8 @@ def stream_events(ex: Exchange) -> Outcome | None:
     outcome = _report("stream events do not match their schemas", found, where)
     recorded = ex.recorded_at or ""
     if recorded and recorded < _SEQUENCE_NUMBER_SINCE and all(e.message in _PRE_SEQUENCE_MISSING for e in found):
-        return warn(f"recorded {recorded[:10]}, before OpenAI sent these fields: " + outcome.message, **outcome.evidence)
+        before = f"recorded {recorded[:10]}, before OpenAI sent these fields: "
+        return warn(before + outcome.message, **outcome.evidence)
     return outcome
 
 
