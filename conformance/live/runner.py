@@ -10,6 +10,7 @@ from conformance.exchange import Exchange, Transcript
 from conformance.live.client import RecordingClient
 from conformance.live.scenario import Scenario, all_scenarios, run_scenario
 from conformance.live.target import Target
+from conformance.verdicts import Result
 
 
 class DiscoveryError(Exception):
@@ -122,3 +123,25 @@ def run_scenarios(target: Target, ids: Iterable[str] | None = None,
     finally:
         session.close()
     return out
+
+
+def run_and_judge(target: Target, ids: Iterable[str] | None = None) -> tuple[list[Result], Session]:
+    """The whole suite without pytest (for benchmarks and the kill matrix): every scenario x check pair."""
+    from conformance.judge import judge_trials
+    from conformance.registry import all_checks
+
+    checks = all_checks()
+    session = Session.open(target)
+    results: list[Result] = []
+    try:
+        for sc in select_scenarios(ids):
+            trials = session.transcripts_for(sc)
+            for c in checks:
+                if c.scope == "exchange" or sc.id in c.scenarios:
+                    r = judge_trials(c, trials)
+                    if r is not None:
+                        results.append(r)
+        session.cleanup()
+    finally:
+        session.close()
+    return results, session

@@ -1,0 +1,64 @@
+"""The kill matrix: the suite against the reference server with each fault and profile.
+
+A fault no check catches means a rule nobody enforces. `python -m conformance.killmatrix --write` measures
+the matrix and regenerates docs/faults.md (its "caught by" column); tests/test_kill_matrix.py measures it again
+and fails when a fault goes undetected or the doc is stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from conformance.live.runner import run_and_judge
+from conformance.live.target import Target
+from conformance.verdicts import Result, Verdict
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
+CAUGHT = (Verdict.FAIL, Verdict.WARN)
+
+
+def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> list[Result]:
+    """The whole suite against one reference server configuration (short timeouts: hang faults end fast)."""
+    from conformance.reference.server import ReferenceServer
+
+    with ReferenceServer(faults=faults, profile=profile) as srv:
+        target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=1.0, request_timeout_s=15.0,
+                        headers=dict(getattr(srv, "required_headers", {}) or {}))
+        results, _ = run_and_judge(target)
+    return results
+
+
+def caught_by(results: list[Result]) -> list[str]:
+    return sorted({r.check_id for r in results if r.verdict in CAUGHT})
+
+
+def measure(workers: int = 4) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(fault -> checks that caught it, profile -> checks that caught it)."""
+    from conformance.reference.faults import FAULTS
+    from conformance.reference.profiles import PROFILES
+
+    with ThreadPoolExecutor(workers) as pool:
+        faults = dict(zip(FAULTS, pool.map(lambda f: caught_by(run_reference((f,))), FAULTS)))
+        profiles = dict(zip(PROFILES, pool.map(lambda p: caught_by(run_reference(profile=p)), PROFILES)))
+    return faults, profiles
+
+
+def render(fault_map: dict[str, list[str]]) -> str:
+    from conformance.reference.catalogue import faults_markdown
+
+    return faults_markdown(fault_map)
+
+
+def main() -> int:
+    fault_map, profile_map = measure()
+    if "--write" in sys.argv:
+        DOC.write_text(render(fault_map), encoding="utf-8")
+    for name, checks in {**fault_map, **{f"profile:{k}": v for k, v in profile_map.items()}}.items():
+        print(f"{name}: {', '.join(checks) or 'NOT DETECTED'}")
+    return 0 if all(fault_map.values()) and all(profile_map.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

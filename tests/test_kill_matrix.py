@@ -1,0 +1,43 @@
+"""Every check can fail: the suite against the clean reference server is all PASS, and every fault and
+vendor profile of the reference server is caught by at least one check (FAIL or WARN)."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from conformance import killmatrix
+from conformance.verdicts import Verdict
+
+
+@pytest.fixture(scope="module")
+def matrix():
+    return killmatrix.measure()
+
+
+def test_clean_reference_server_is_all_pass():
+    results = killmatrix.run_reference()
+    counts = collections.Counter(r.verdict for r in results)
+    bad = [(r.check_id, r.scenario, r.verdict.value, r.message) for r in results if r.verdict is not Verdict.PASS]
+    assert not bad, bad
+    assert len(results) >= 100, counts
+
+
+def test_every_fault_is_caught(matrix):
+    faults, _ = matrix
+    undetected = sorted(name for name, checks in faults.items() if not checks)
+    assert not undetected, f"faults no check catches: {undetected}"
+
+
+def test_every_profile_is_caught(matrix):
+    _, profiles = matrix
+    assert all(profiles.values()), {name: checks for name, checks in profiles.items() if not checks}
+
+
+def test_faults_doc_lists_what_catches_each_fault(matrix):
+    faults, _ = matrix
+    expected = killmatrix.render(faults)
+    assert killmatrix.DOC.read_text(encoding="utf-8") == expected, (
+        "docs/faults.md is stale: run python -m conformance.killmatrix --write"
+    )
