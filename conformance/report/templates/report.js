@@ -60,7 +60,7 @@
       if (row) {
         row.hidden = false; row.closest("article").hidden = false; row.closest("section").hidden = false;
         $("details.ev", row).forEach(function (d) { d.open = true; fill(d); });
-        row.scrollIntoView();
+        row.scrollIntoView({ block: "nearest" });
       }
     }
   }
