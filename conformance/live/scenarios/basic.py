@@ -1,19 +1,36 @@
-"""Basic creation: string input, message lists with roles, instructions, streaming."""
+"""Basic creation: a string input, a message list with system and developer roles, `instructions`.
+
+Each plants a nonce where only a working feature can carry it to the model (DESIGN §3, silent acceptance).
+"""
 
 from __future__ import annotations
 
 from conformance.live.scenario import ScenarioContext, nonce, scenario
 
 
-@scenario("basic.string-input", "POST /responses with a plain string input")
+@scenario("basic.string-input", "POST /responses with a plain string input asking to repeat a code word",
+          model_dependent=True)
 def string_input(ctx: ScenarioContext) -> None:
     word = nonce("ECHO")
     ctx.params["nonce"] = word
     ctx.create("create", {"input": f"Repeat this code word exactly: {word}"})
 
 
-@scenario("streaming.text", "POST /responses with stream: true and a plain text answer")
-def streaming_text(ctx: ScenarioContext) -> None:
-    word = nonce("ECHO")
-    ctx.params["nonce"] = word
-    ctx.create("stream", {"input": f"Repeat this code word exactly: {word}"}, stream=True)
+@scenario("basic.message-roles", "A message list with system, developer and user roles; a code word in each "
+          "of the system and developer messages", model_dependent=True)
+def message_roles(ctx: ScenarioContext) -> None:
+    sys_word, dev_word = nonce("SYS"), nonce("DEV")
+    ctx.params["nonces"] = {"system": sys_word, "developer": dev_word}
+    ctx.create("create", {"input": [
+        {"role": "system", "content": f"You are a terse assistant. The system code word is {sys_word}."},
+        {"role": "developer", "content": f"The developer code word is {dev_word}."},
+        {"role": "user", "content": "Reply with the system code word and the developer code word, nothing else."},
+    ]})
+
+
+@scenario("basic.instructions", "`instructions` carry a code word the input only asks for", model_dependent=True)
+def instructions(ctx: ScenarioContext) -> None:
+    word = nonce("INSTR")
+    text = f"The secret code word is {word}. When asked for it, reply with the code word only."
+    ctx.params.update(nonce=word, instructions=text)
+    ctx.create("create", {"instructions": text, "input": "What is the secret code word?"})

@@ -1,0 +1,154 @@
+"""Helpers shared by the behaviour checks (transcript checks over the live scenarios). Registers no check.
+
+The helpers turn "this step did not get a 2xx" into the right verdict (DESIGN §3): a clean refusal of an
+optional feature is UNSUPPORTED, a missing answer or an auth/rate-limit problem is ERROR (the suite could not
+judge), anything else is a violation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator
+
+from conformance.exchange import Exchange, Transcript
+from conformance.live.scenario import final_response, output_text
+from conformance.verdicts import Outcome, error, unsupported, violation
+
+__all__ = [
+    "final_response", "output_text", "body", "error_message", "envelope_problem", "not_ok", "rejected",
+    "function_calls", "schema_errors", "parse_json", "last_step", "contains", "items_text",
+]
+
+# Routes an endpoint may lack: 404/405/501 there means "not offered" (DESIGN §3).
+_ROUTE_MISSING = (404, 405, 501)
+
+
+def body(ex: Exchange | None) -> Any:
+    return None if ex is None else ex.response.body
+
+
+def last_step(t: Transcript, label: str) -> Exchange | None:
+    steps = t.steps(label)
+    return steps[-1] if steps else None
+
+
+def error_message(ex: Exchange) -> str:
+    """A short description of a non-2xx answer, for messages."""
+    b = ex.response.body
+    if isinstance(b, dict):
+        err = b.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"][:200]
+        for key in ("message", "detail", "error"):
+            if isinstance(b.get(key), str):
+                return b[key][:200]
+    if ex.response.text:
+        return ex.response.text.strip()[:200]
+    return ""
+
+
+def _describe(ex: Exchange) -> str:
+    msg = error_message(ex)
+    return f"HTTP {ex.status}" + (f" ({msg})" if msg else "")
+
+
+def not_ok(ex: Exchange | None, what: str, *, optional: bool = False) -> Outcome | None:
+    """None when ``ex`` got a 2xx; otherwise the verdict for the failed step.
+
+    ``optional``: the feature may be refused (retrieve, delete, input_items, background, cancel,
+    previous_response_id, store). A clean refusal is then UNSUPPORTED instead of a violation.
+    """
+    if ex is None:
+        return error(f"the scenario recorded no {what} step")
+    if ex.status is None:
+        return error(f"{what}: no response ({ex.transport_error})", step=ex.label)
+    if ex.ok:
+        return None
+    if ex.status in (401, 403):
+        return error(f"{what}: {_describe(ex)}; check the API key and headers", step=ex.label, status=ex.status)
+    if ex.status == 429:
+        return error(f"{what}: rate limited ({_describe(ex)})", step=ex.label, status=ex.status)
+    clean = ex.status in _ROUTE_MISSING or (400 <= ex.status < 500 and isinstance(ex.response.body, dict))
+    if optional and clean:
+        return unsupported(f"{what} refused: {_describe(ex)}", step=ex.label, status=ex.status)
+    return violation(f"{what} failed: {_describe(ex)}", step=ex.label, status=ex.status)
+
+
+def envelope_problem(ex: Exchange) -> str | None:
+    """What is wrong with an error body, or None for OpenAI's ``{"error": {"message": ..., ...}}``."""
+    b = ex.response.body
+    if not isinstance(b, dict):
+        return "the error body is not a JSON object"
+    err = b.get("error")
+    if not isinstance(err, dict):
+        return f"the error body has no 'error' object (keys: {sorted(b)[:8]})"
+    if not isinstance(err.get("message"), str):
+        return "error.message is not a string"
+    return None
+
+
+def rejected(ex: Exchange | None, what: str) -> Outcome | None:
+    """None when a request that must fail got a 4xx with the error envelope; otherwise the verdict."""
+    if ex is None:
+        return error(f"the scenario recorded no {what} step")
+    if ex.status is None:
+        return error(f"{what}: no response ({ex.transport_error})", step=ex.label)
+    if ex.status in (401, 403, 429):
+        return error(f"{what}: HTTP {ex.status} says nothing about the request itself", step=ex.label)
+    if ex.ok:
+        return violation(f"{what} was accepted (HTTP {ex.status}) instead of being rejected with a 4xx",
+                         step=ex.label, status=ex.status)
+    if not 400 <= ex.status < 500:
+        return violation(f"{what} got HTTP {ex.status}; a bad request is a client error (4xx)",
+                         step=ex.label, status=ex.status)
+    problem = envelope_problem(ex)
+    if problem:
+        return violation(f"{what} was rejected with HTTP {ex.status} but {problem}", step=ex.label,
+                         status=ex.status)
+    return None
+
+
+def function_calls(resp: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not resp:
+        return []
+    return [i for i in resp.get("output") or [] if isinstance(i, dict) and i.get("type") == "function_call"]
+
+
+def parse_json(text: Any) -> tuple[Any, str | None]:
+    """(value, None) or (None, why it is not JSON)."""
+    if not isinstance(text, str):
+        return None, f"expected a JSON string, got {type(text).__name__}"
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"not JSON ({exc})"
+
+
+def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
+    """Validation errors of ``instance`` against ``schema`` (path: message), at most five."""
+    errs = sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.path))
+    return [f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errs[:5]]
+
+
+def contains(text: str, word: str) -> bool:
+    return bool(word) and word in text
+
+
+def items_text(items: Iterable[Any]) -> list[str]:
+    """The text of each input item as a list (a string content, or its input_text parts joined)."""
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            out.append("")
+            continue
+        content = item.get("content")
+        if isinstance(content, str):
+            out.append(content)
+        elif isinstance(content, list):
+            out.append("".join(c.get("text", "") for c in content if isinstance(c, dict)
+                               and isinstance(c.get("text"), str)))
+        else:
+            out.append("")
+    return out

@@ -1,0 +1,82 @@
+"""SDK-compatibility tier: the pinned openai-python (3.51.0) works against the endpoint. The scenarios store
+the SDK's outcome in params["sdk"]; an exception the SDK raised is the FAIL message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.exchange import Transcript
+from conformance.registry import transcript_check
+from conformance.verdicts import Level, Outcome, error, ok, violation
+
+# Exceptions that mean the SDK never got an answer: the suite cannot judge (ERROR), not a FAIL.
+_NO_ANSWER = ("openai.APIConnectionError", "openai.APITimeoutError", "openai._exceptions.APIConnectionError",
+              "openai._exceptions.APITimeoutError")
+
+
+def _outcome(t: Transcript, call: str) -> tuple[dict[str, Any] | None, Outcome | None]:
+    sdk = t.params.get("sdk")
+    if not isinstance(sdk, dict):
+        return None, error("the scenario recorded no SDK outcome")
+    if sdk.get("ok"):
+        return sdk, None
+    exc = str(sdk.get("exception"))
+    step = t.exchanges[-1].label if t.exchanges else None
+    evidence = {"exception": exc, "step": step} if step else {"exception": exc}
+    if exc in _NO_ANSWER:
+        return None, error(f"{call}: the SDK got no answer ({exc}: {sdk.get('message')})", **evidence)
+    return None, violation(f"{call} raised {exc}: {sdk.get('message')}", **evidence)
+
+
+@transcript_check(
+    id="sdk.create-ok",
+    level=Level.MUST,
+    requirement="openai-python's client.responses.create returns a Response without raising.",
+    source="openai-python 3.51.0 (pinned, Apache-2.0); DESIGN §1 (an OpenAI client must not break)",
+    area="sdk",
+    scenarios=("sdk.create",),
+)
+def create_ok(t: Transcript) -> Outcome | None:
+    sdk, why = _outcome(t, "client.responses.create")
+    if why:
+        return why
+    if not sdk.get("id"):
+        return violation("the SDK's Response has no id", step="create")
+    return ok()
+
+
+@transcript_check(
+    id="sdk.stream-final-response",
+    level=Level.MUST,
+    requirement="openai-python's client.responses.stream() iterates the events and get_final_response() "
+                "returns the final Response without raising.",
+    source="openai-python 3.51.0 ResponseStreamManager (its accumulator raises on a broken stream); DESIGN §5",
+    area="sdk",
+    scenarios=("sdk.stream",),
+)
+def stream_final_response(t: Transcript) -> Outcome | None:
+    sdk, why = _outcome(t, "client.responses.stream")
+    if why:
+        return why
+    if sdk.get("status") not in ("completed", "incomplete"):
+        return violation(f"the final Response has status {sdk.get('status')!r}", step="stream")
+    return ok()
+
+
+@transcript_check(
+    id="sdk.parse-output-parsed",
+    level=Level.MUST,
+    requirement="openai-python's client.responses.parse(text_format=<pydantic model>) returns output_parsed "
+                "as an instance of that model.",
+    source="openai-python 3.51.0 responses.parse; DESIGN §6 llama.cpp (text.format ignored)",
+    area="sdk",
+    scenarios=("sdk.parse",),
+)
+def parse_output_parsed(t: Transcript) -> Outcome | None:
+    sdk, why = _outcome(t, "client.responses.parse")
+    if why:
+        return why
+    if sdk.get("parsed_ok") is True:
+        return ok()
+    return violation(f"output_parsed is a {sdk.get('parsed_type')}, not the requested model", step="parse",
+                     got=sdk.get("parsed"))

@@ -1,0 +1,60 @@
+"""Background responses: queued then polled to completion, cancel, and resuming a stream with
+starting_after. All optional (a clean refusal is UNSUPPORTED); every wait is bounded."""
+
+from __future__ import annotations
+
+from conformance.exchange import Exchange
+from conformance.live.scenario import ScenarioContext, final_response, response_id, scenario
+
+TERMINAL = ("completed", "incomplete", "failed", "cancelled")
+POLL_TIMEOUT_S = 30.0
+
+
+def _finished(ex: Exchange) -> bool:
+    resp = final_response(ex)
+    return bool(resp) and resp.get("status") in TERMINAL
+
+
+def _poll_limit(ctx: ScenarioContext) -> float:
+    return min(POLL_TIMEOUT_S, ctx.target.request_timeout_s)
+
+
+@scenario("background.poll", "background: true, then GET until the response finishes (bounded)")
+def poll(ctx: ScenarioContext) -> None:
+    ctx.params["poll_timeout_s"] = _poll_limit(ctx)
+    created = ctx.create("create", {"input": "Say hello.", "background": True, "store": True,
+                                    "max_output_tokens": 16})
+    rid = response_id(created)
+    if rid and created.ok and not _finished(created):
+        ctx.poll("poll", rid, _finished, timeout_s=_poll_limit(ctx))
+
+
+@scenario("background.cancel", "A background response cancelled at once, then read back; and a cancel of "
+          "a foreground response, which must be refused")
+def cancel(ctx: ScenarioContext) -> None:
+    created = ctx.create("create", {"input": "Count to 500, separated by commas.", "background": True,
+                                    "store": True})
+    rid = response_id(created)
+    if rid and created.ok:
+        ctx.request("cancel", "POST", f"responses/{rid}/cancel")
+        ctx.poll("retrieve", rid, _finished, timeout_s=_poll_limit(ctx))
+    fg = ctx.create("fg-create", {"input": "Say hello.", "store": True, "max_output_tokens": 16})
+    fg_id = response_id(fg)
+    if fg_id and fg.ok:
+        ctx.request("fg-cancel", "POST", f"responses/{fg_id}/cancel")
+
+
+@scenario("background.stream-resume", "A streamed background response, then GET ?stream=true&starting_after=N "
+          "to resume after its second event")
+def stream_resume(ctx: ScenarioContext) -> None:
+    first = ctx.create("stream", {"input": "Say hello.", "background": True, "store": True,
+                                  "max_output_tokens": 16}, stream=True)
+    rid = response_id(first)
+    events = first.stream.typed() if first.stream else []
+    if not (rid and first.ok and len(events) >= 2):
+        return
+    after = events[1].json.get("sequence_number")
+    if not isinstance(after, int):
+        return  # no sequence numbers to resume from; the check says so
+    ctx.params["starting_after"] = after
+    ctx.retrieve("resume", rid, stream=True, starting_after=after)
