@@ -159,6 +159,9 @@ def test_gate_arguments() -> None:
     gate.add_gate_arguments(p)
     args = p.parse_args(["--baseline", "b.json", "--expected-failures", "e.toml"])
     assert (args.baseline, args.expected_failures) == ("b.json", "e.toml")
+    with pytest.raises(cli.UsageError, match="e.toml"):
+        gate.validate_arguments(args)
+    gate.validate_arguments(p.parse_args([]))
 
 
 def test_console_progress_on_stderr_summary_on_stdout(tmp_path: Path, catalog: None) -> None:

@@ -62,6 +62,17 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def validate_arguments(args: argparse.Namespace) -> None:
+    """Read the gate's files before a long run, so a typo fails at once (UsageError, exit status 2)."""
+    if getattr(args, "expected_failures", None):
+        load_manifest(args.expected_failures)
+    if getattr(args, "baseline", None):
+        try:
+            load_report(args.baseline)
+        except ReportError as exc:
+            raise UsageError(f"--baseline {exc}") from None
+
+
 def load_manifest(path: str | Path) -> Manifest:
     p = Path(path)
     try:
