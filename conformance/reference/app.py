@@ -83,11 +83,11 @@ class _Server:
     def stream(self, chunks: list[Chunk]) -> Response:
         if self.hooks.chunks:
             chunks = self.hooks.chunks(chunks)
-        return StreamingResponse(self._write(_aiter(chunks)), media_type=self.content_type)
+        return StreamingResponse(self._write(_aiter(chunks)), headers={"content-type": self.content_type})
 
     def live_stream(self, events: AsyncIterator[dict[str, Any]]) -> Response:
         """A stream whose events are still being produced (background runs): framed one by one."""
-        return StreamingResponse(self._write(self._frame_live(events)), media_type=self.content_type)
+        return StreamingResponse(self._write(self._frame_live(events)), headers={"content-type": self.content_type})
 
     async def _frame_live(self, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[Chunk]:
         async for event in events:
@@ -97,16 +97,24 @@ class _Server:
 
     @property
     def content_type(self) -> str:
+        # Set as a header, not a media type: Starlette would append a charset to any text/ type.
         return self.hooks.content_type or framing.CONTENT_TYPE
 
     async def _write(self, chunks: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:
+        # Chunks due at the same moment go out in one write: many tiny writes cost a delayed ACK each.
+        pending = ""
         async for chunk in chunks:
-            if chunk.delay:
+            if chunk.delay or chunk.hang:
+                if pending:
+                    yield pending.encode("utf-8")
+                    pending = ""
                 await asyncio.sleep(chunk.delay)
             if chunk.hang:
                 await asyncio.sleep(self.settings.hang_limit)
                 return
-            yield chunk.text.encode("utf-8")
+            pending += chunk.text
+        if pending:
+            yield pending.encode("utf-8")
 
     # Routes ----------------------------------------------------------------------------------------------
 

@@ -1,0 +1,229 @@
+"""Every fault and profile of the reference server changes its traffic, as intended; docs/faults.md is current."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.cli import main as cli_main
+from conformance.reference import FAULTS, PROFILES, ReferenceServer, UnknownName, faults_markdown
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
+MODEL = "reference-echo"
+WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+                          "additionalProperties": False}, "strict": True}
+CLOCK = {"type": "function", "name": "get_time", "parameters": {"type": "object", "properties": {}}}
+SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+          "required": ["name", "age"], "additionalProperties": False}
+
+_IDS = re.compile(r"\b(?:resp|msg|fc|fco)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
+_VOLATILE = re.compile(r'"(created_at|completed_at|obfuscation)":\s*("[^"]*"|\d+)')
+
+
+def _normalise(text: str) -> str:
+    """Replace ids (numbered by first appearance), timestamps and padding so two runs compare equal."""
+    seen: dict[str, str] = {}
+    text = _IDS.sub(lambda m: seen.setdefault(m.group(0), f"<id{len(seen)}>"), text)
+    return _VOLATILE.sub(lambda m: f'"{m.group(1)}":"<x>"', text)
+
+
+def _record(out: list[str], label: str, resp: httpx.Response) -> httpx.Response:
+    out.append(f"## {label} {resp.status_code} {resp.headers.get('content-type')} {resp.headers.get('retry-after')}")
+    out.append(resp.text)
+    return resp
+
+
+def _traffic(base: str) -> str:
+    """One run of probes covering every feature a fault can touch, as normalised text."""
+    out: list[str] = []
+    with httpx.Client(base_url=base, timeout=httpx.Timeout(5.0, read=1.0)) as http:
+        def post(label: str, body: dict[str, Any], **kw: Any) -> httpx.Response:
+            return _record(out, label, http.post("/responses", json={"model": MODEL, **body}, **kw))
+
+        def stream(label: str, method: str, url: str, **kw: Any) -> None:
+            try:
+                with http.stream(method, url, **kw) as resp:
+                    head = f"## {label} {resp.status_code} {resp.headers.get('content-type')}"
+                    text = ""
+                    try:
+                        for chunk in resp.iter_text():
+                            text += chunk
+                    except httpx.ReadTimeout:
+                        text += "\n<read timeout>"
+                    out.extend([head, text])
+            except httpx.ReadTimeout:
+                out.append(f"## {label} <read timeout>")
+
+        stream("text-cut", "POST", "/responses", json={"model": MODEL, "input": "count to 30", "stream": True,
+                                                      "max_output_tokens": 16})
+        stream("call", "POST", "/responses", json={"model": MODEL, "input": "weather", "stream": True,
+                                                  "tools": [WEATHER], "tool_choice": {"type": "function",
+                                                                                      "name": "get_weather"}})
+        stream("fail", "POST", "/responses", json={"model": MODEL, "input": "SIMULATE-SERVER-ERROR", "stream": True})
+        first = post("plain", {"input": [{"role": "user", "content": "Remember ZEBRA-123"},
+                                         {"role": "user", "content": "and this"}],
+                               "instructions": "Say LION-456", "max_output_tokens": 16})
+        rid = first.json().get("id", "none") if first.headers.get("content-type", "").startswith("application/json") else "none"
+        post("chain", {"input": "What was it?", "previous_response_id": rid})
+        _record(out, "retrieve", http.get(f"/responses/{rid}"))
+        _record(out, "items", http.get(f"/responses/{rid}/input_items", params={"limit": 1, "order": "asc"}))
+        _record(out, "items-desc", http.get(f"/responses/{rid}/input_items"))
+        _record(out, "cancel-fg", http.post(f"/responses/{rid}/cancel"))
+        _record(out, "delete", http.delete(f"/responses/{rid}"))
+        post("schema", {"input": "Bob", "text": {"format": {"type": "json_schema", "name": "P", "schema": SCHEMA,
+                                                            "strict": True}}})
+        post("none", {"input": "get_weather please", "tools": [WEATHER], "tool_choice": "none"})
+        post("required", {"input": "anything", "tools": [WEATHER, CLOCK], "tool_choice": "required"})
+        calls = post("serial", {"input": "get_weather and get_time", "tools": [WEATHER, CLOCK],
+                                "parallel_tool_calls": False})
+        call = (calls.json().get("output") or [{}])[0] if calls.status_code == 200 else {}
+        if call.get("type") == "function_call":
+            post("tool-output", {"previous_response_id": calls.json()["id"], "tools": [WEATHER, CLOCK],
+                                 "input": [{"type": "function_call_output", "call_id": call["call_id"],
+                                            "output": "sunny OTTER-777"}]})
+        post("chat-tool", {"input": "hi", "tools": [{"type": "function", "function": {"name": "f"}}]})
+        post("unknown-model", {"model": "nope", "input": "hi"})
+        bg = post("background", {"input": "count to 20", "background": True})
+        if bg.status_code == 200 and bg.json().get("background"):
+            stream("resume", "GET", f"/responses/{bg.json()['id']}", params={"stream": "true", "starting_after": 2})
+            _record(out, "bg-retrieve", http.get(f"/responses/{bg.json()['id']}"))
+    return _normalise("\n".join(out))
+
+
+@pytest.fixture(scope="module")
+def clean_traffic() -> str:
+    with ReferenceServer() as srv:
+        first = _traffic(srv.base_url)
+    with ReferenceServer() as srv:
+        assert _traffic(srv.base_url) == first, "the clean server's traffic is not deterministic"
+    return first
+
+
+def test_clean_traffic_has_no_surprises(clean_traffic: str) -> None:
+    assert "<read timeout>" not in clean_traffic
+    assert "[DONE]" not in clean_traffic
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_changes_traffic(name: str, clean_traffic: str) -> None:
+    with ReferenceServer(faults=[name]) as srv:
+        assert _traffic(srv.base_url) != clean_traffic, f"fault {name} did not change the traffic"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in PROFILES if n != "gateway"))
+def test_profile_changes_traffic(name: str, clean_traffic: str) -> None:
+    with ReferenceServer(profile=name) as srv:
+        assert _traffic(srv.base_url) != clean_traffic
+
+
+def _events(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: {")]
+
+
+def _stream(base: str, **body: Any) -> httpx.Response:
+    return httpx.post(f"{base}/responses", json={"model": MODEL, "stream": True, **body}, timeout=5)
+
+
+def test_every_fault_is_documented_and_the_doc_is_current() -> None:
+    assert DOCS.read_text() == faults_markdown(), "docs/faults.md is stale: regenerate it with faults_markdown()"
+    for fault in FAULTS.values():
+        assert fault.description and fault.deviation
+
+
+def test_real_world_faults_cover_design_section_6() -> None:
+    real = [f for f in FAULTS.values() if f.deviation != "synthetic"]
+    assert len(real) >= 20
+
+
+def test_unknown_names_are_refused_with_the_valid_ones() -> None:
+    with pytest.raises(UnknownName, match="valid faults: .*vllm-store-disabled"):
+        ReferenceServer(faults=["no-such-fault"])
+    with pytest.raises(UnknownName, match="valid profiles: .*trtllm"):
+        ReferenceServer(profile="no-such-profile")
+
+
+def test_serve_command_exits_2_on_unknown_names(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["serve", "--fault", "no-such-fault"]) == 2
+    assert "valid faults:" in capsys.readouterr().err
+    assert cli_main(["serve", "--profile", "nope"]) == 2
+
+
+def test_instructions_leak_and_stateless_move_the_nonce() -> None:
+    def recall(faults: list[str]) -> str:
+        with ReferenceServer(faults=faults) as srv:
+            first = httpx.post(f"{srv.base_url}/responses", json={
+                "model": MODEL, "input": "I am ZEBRA-123", "instructions": "Secret LION-456"}).json()
+            second = httpx.post(f"{srv.base_url}/responses", json={
+                "model": MODEL, "input": "Recall", "previous_response_id": first["id"]}).json()
+            return second["output"][0]["content"][0]["text"]
+
+    assert "ZEBRA-123" in recall([]) and "LION-456" not in recall([])
+    assert "LION-456" in recall(["vllm-instructions-leak"])
+    assert "ZEBRA-123" not in recall(["ollama-stateless"])
+
+
+def test_framing_faults() -> None:
+    with ReferenceServer(faults=["openrouter-no-event-lines", "openrouter-done-marker"]) as srv:
+        text = _stream(srv.base_url, input="hi").text
+        assert "event:" not in text and text.endswith("data: [DONE]\n\n")
+    with ReferenceServer(faults=["wrong-content-type"]) as srv:
+        assert _stream(srv.base_url, input="hi").headers["content-type"].startswith("application/json")
+
+
+def test_error_body_faults() -> None:
+    bodies = {}
+    for name in ("trtllm-error-body", "xai-error-body", "fastapi-detail-error", "vllm-int-error-code"):
+        with ReferenceServer(faults=[name]) as srv:
+            bodies[name] = httpx.post(f"{srv.base_url}/responses", json={"model": "nope", "input": "x"}).json()
+    assert bodies["trtllm-error-body"]["object"] == "error" and bodies["trtllm-error-body"]["code"] == 400
+    assert set(bodies["xai-error-body"]) == {"code", "error"}
+    assert set(bodies["fastapi-detail-error"]) == {"detail"}
+    assert bodies["vllm-int-error-code"]["error"]["code"] == 400
+
+
+def test_sequence_and_index_faults() -> None:
+    with ReferenceServer(faults=["llamacpp-no-sequence-number", "llamacpp-no-indexes"]) as srv:
+        events = _events(_stream(srv.base_url, input="hi").text)
+        assert all("sequence_number" not in e and "output_index" not in e for e in events)
+    with ReferenceServer(faults=["trtllm-seq-restart"]) as srv:
+        numbers = [e["sequence_number"] for e in _events(_stream(srv.base_url, input="hi").text)]
+        assert numbers.count(0) == 2
+
+
+def test_idle_hang_stalls_until_the_client_gives_up() -> None:
+    with ReferenceServer(faults=["stream-idle-hang"]) as srv:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{srv.base_url}/responses", json={"model": MODEL, "input": "count to 20", "stream": True},
+                       timeout=httpx.Timeout(5.0, read=0.3))
+
+
+def test_trtllm_profile_refuses_prompt_templates() -> None:
+    with ReferenceServer(profile="trtllm") as srv:
+        resp = httpx.post(f"{srv.base_url}/responses", json={"model": MODEL, "input": "x", "prompt": {"id": "p"}})
+        assert resp.status_code == 400 and resp.json()["message"] == "prompt template is not supported"
+
+
+def test_gateway_profile_needs_the_provider_header_and_accepts_chat_tools() -> None:
+    chat_tool = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    body = {"model": MODEL, "input": "get_weather", "tools": [chat_tool], "tool_choice": "required"}
+    with ReferenceServer(profile="gateway") as srv:
+        refused = httpx.post(f"{srv.base_url}/responses", json=body)
+        assert refused.status_code == 400 and refused.json()["error"]["param"] == "x-tfy-provider-name"
+        ok = httpx.post(f"{srv.base_url}/responses", json=body, headers={"x-tfy-provider-name": "openai-main"})
+        assert ok.status_code == 200 and ok.json()["output"][0]["name"] == "get_weather"
+
+
+def test_seed003_profile_pings_renames_deltas_and_rate_limits() -> None:
+    with ReferenceServer(profile="seed-003") as srv:
+        text = _stream(srv.base_url, input="get_time", tools=[CLOCK], tool_choice="required").text
+        types = [e["type"] for e in _events(text)]
+        assert "response.ping" in types and "response.tool_call.delta" in types
+        statuses = [httpx.post(f"{srv.base_url}/responses", json={"model": MODEL, "input": "x"}) for _ in range(3)]
+        limited = [r for r in statuses if r.status_code == 429]
+        assert len(limited) == 1 and limited[0].headers["retry-after"] == "1"
