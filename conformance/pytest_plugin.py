@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -106,6 +106,7 @@ class SuiteRun:
         self._stack = ExitStack()
         self._session: Session | None = None
         self.target: Target | None = None
+        self.on_judged: Callable[[Result | None], None] | None = None  # progress display hook
 
     def session(self) -> Session:
         if self._session is None:
@@ -123,6 +124,8 @@ class SuiteRun:
         result = judge_trials(check, self.session().transcripts_for(sc))
         if result is not None:
             self.results.append(result)
+        if self.on_judged is not None:
+            self.on_judged(result)
         return result
 
     def finish(self) -> Report | None:
@@ -141,7 +144,7 @@ class SuiteRun:
         return report
 
 
-_RUN_KEY = pytest.StashKey[SuiteRun]()
+RUN_KEY = pytest.StashKey[SuiteRun]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -150,7 +153,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: checks of level {name.upper()}")
     for area in sorted({c.area for c in all_checks()}):
         config.addinivalue_line("markers", f"{area.replace('-', '_')}: checks of area {area}")
-    config.stash[_RUN_KEY] = SuiteRun(config)
+    config.stash[RUN_KEY] = SuiteRun(config)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -174,7 +177,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def rc_run(request: pytest.FixtureRequest) -> SuiteRun:
-    return request.config.stash[_RUN_KEY]
+    return request.config.stash[RUN_KEY]
 
 
 def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
@@ -195,7 +198,7 @@ def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global LAST_REPORT
-    run = session.config.stash.get(_RUN_KEY, None)
+    run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return
     report = run.finish()

@@ -8,6 +8,7 @@ with a one-line message naming the file.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,15 +18,16 @@ from conformance.exchange import Transcript
 from conformance.judge import judge_all
 from conformance.recordings import RecordingError, iter_paths, load_file
 from conformance.registry import all_checks
+from conformance.report import gate
 from conformance.report.model import Report, now_iso
 from conformance.report.writers import write_all
-from conformance.verdicts import Verdict
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="recording files or directories (searched for *.json)")
     p.add_argument("--report-dir", default="reports", help="where to write the reports (default: reports/)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    gate.add_gate_arguments(p)
 
 
 def _one_line(text: str) -> str:
@@ -65,6 +67,7 @@ def _target(paths: list[str], transcripts: list[Transcript]) -> dict[str, object
 
 
 def main(args: argparse.Namespace) -> int:
+    gate.validate_arguments(args)
     started_at = now_iso()
     t0 = time.perf_counter()
     transcripts = load_transcripts(args.paths)
@@ -94,5 +97,7 @@ def main(args: argparse.Namespace) -> int:
             f"({n_ex / rate:.0f} exchanges/s, {n_events / rate:.0f} events/s): {counts or 'no results'}; "
             f"report: {written.get('json', args.report_dir)}"
         )
-    summary = report.summary
-    return 1 if summary[Verdict.FAIL.value] or summary[Verdict.ERROR.value] else 0
+    code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
+    for line in lines if not args.quiet or code else lines[-1:]:
+        print(line, file=sys.stderr)
+    return code

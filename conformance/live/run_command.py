@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from conformance.cli import UsageError
+from conformance.report import gate
+from conformance.report.console import ConsoleReporter
 from conformance.live.target import TargetError, load_targets_file, parse_header
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
@@ -42,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
     p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
+    gate.add_gate_arguments(p)
 
 
 def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | None) -> list[str]:
@@ -123,10 +126,11 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
     from conformance import pytest_plugin
 
     pytest_plugin.LAST_REPORT = None
+    console = ConsoleReporter(quiet=args.quiet)
     old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = pytest.main(_pytest_args(args, report_dir, target_name), plugins=[_Progress(args.quiet)])
+        code = pytest.main(_pytest_args(args, report_dir, target_name), plugins=[_Progress(console)])
     finally:
         if old is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
@@ -135,30 +139,31 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
     report = pytest_plugin.LAST_REPORT
     if report is None:
         print(f"responses-conformance run: pytest stopped before the suite ran (exit code {int(code)})", file=sys.stderr)
+        return None
+    console.finish(report, report_dir)
     return report
 
 
 class _Progress:
-    """Progress on stderr while pytest's own terminal output is off."""
+    """Feeds the console while pytest's own terminal output is off."""
 
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.total = 0
-        self.done = 0
+    def __init__(self, console: ConsoleReporter) -> None:
+        self.console = console
 
     def pytest_collection_finish(self, session) -> None:
-        self.total = len(session.items)
+        self.console.start(len(session.items), "checking")
+        session.config.stash[pytest_plugin_key()].on_judged = self.console.advance
 
-    def pytest_runtest_logreport(self, report) -> None:
-        if report.when != "call" and not (report.when == "setup" and report.skipped):
-            return
-        self.done += 1
-        if not self.quiet and sys.stderr.isatty() and (self.done % 25 == 0 or self.done == self.total):
-            print(f"\r{self.done}/{self.total} checks", end="", file=sys.stderr, flush=True)
+
+def pytest_plugin_key():
+    from conformance.pytest_plugin import RUN_KEY
+
+    return RUN_KEY
 
 
 def main(args: argparse.Namespace) -> int:
     names = _validate(args)
+    gate.validate_arguments(args)
     root = Path(args.report_dir)
     worst = 0
     for name in names:
@@ -166,12 +171,10 @@ def main(args: argparse.Namespace) -> int:
         report = run_one(args, report_dir, name)
         if report is None:
             return 2
-        s = report.summary
-        label = report.target.get("name") or "target"
-        line = " ".join(f"{k}={v}" for k, v in s.items() if v)
-        print(f"{label}: {line or 'no results'} ({report.duration_s:.1f}s) -> {report_dir}/report.json")
         for note in report.notes:
-            print(f"  note: {note}")
-        if s["FAIL"] or s["ERROR"]:
-            worst = 1
+            print(f"note: {note}")
+        code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
+        for line in lines if not args.quiet or code else lines[-1:]:
+            print(line, file=sys.stderr)
+        worst = max(worst, code)
     return worst
