@@ -98,6 +98,6 @@ def main(args: argparse.Namespace) -> int:
             f"report: {written.get('json', args.report_dir)}"
         )
     code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
-    for line in lines if not args.quiet or code else lines[-1:]:
+    for line in lines if not args.quiet else (lines[-1:] if code else []):
         print(line, file=sys.stderr)
     return code

@@ -174,7 +174,7 @@ def main(args: argparse.Namespace) -> int:
         for note in report.notes:
             print(f"note: {note}")
         code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
-        for line in lines if not args.quiet or code else lines[-1:]:
+        for line in lines if not args.quiet else (lines[-1:] if code else []):
             print(line, file=sys.stderr)
         worst = max(worst, code)
     return worst
