@@ -24,7 +24,9 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+# The repository's schemas/ in a source checkout; the copy a wheel carries (conformance/schemas_data) otherwise.
+_REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS_DIR = _REPO_SCHEMAS if _REPO_SCHEMAS.is_dir() else Path(__file__).resolve().parent / "schemas_data"
 _URI = "urn:responses-conformance:schemas:"
 # The body schemas in schemas/ (other files there, such as report.schema.json, are not API schemas).
 BODY_SCHEMAS = ("response", "response_item_list", "error", "delete")
