@@ -7,7 +7,7 @@ from __future__ import annotations
 from conformance.checks.behaviour_common import final_response, last_step, not_ok, rejected
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
-from conformance.verdicts import Level, Outcome, ok, skip, violation
+from conformance.verdicts import Level, Outcome, ok, skip, unsupported, violation
 
 FINISHED = ("completed", "incomplete")
 
@@ -47,7 +47,10 @@ def completes(t: Transcript) -> Outcome | None:
     created = t.step("create")
     if created is None or not created.ok:
         return skip("the background request was not accepted (see background.queued)", step="create")
-    ex = last_step(t, "poll") or created
+    ex = last_step(t, "poll")
+    if ex is None:
+        return skip("the create answered an already finished response, so there was nothing to poll (see "
+                    "background.queued)", step="create")
     bad = not_ok(ex, "poll", optional=True)
     if bad:
         return bad
@@ -101,6 +104,11 @@ def cancel_foreground_rejected(t: Transcript) -> Outcome | None:
     fg = t.step("fg-create")
     if fg is None or not fg.ok or t.step("fg-cancel") is None:
         return skip("the foreground response was not created", step="fg-create")
+    bg_cancel = t.step("cancel")
+    if bg_cancel is not None and bg_cancel.status in (404, 405, 501) and t.step("fg-cancel").status == bg_cancel.status:
+        # The route itself is missing: refusing the foreground cancel proves nothing.
+        return unsupported(f"no cancel route (HTTP {bg_cancel.status} for a background response too)",
+                           step="fg-cancel")
     return rejected(t.step("fg-cancel"), "cancel of a foreground response") or ok()
 
 
