@@ -215,7 +215,8 @@ def test_gateway_profile_needs_the_provider_header_and_accepts_chat_tools() -> N
     with ReferenceServer(profile="gateway") as srv:
         refused = httpx.post(f"{srv.base_url}/responses", json=body)
         assert refused.status_code == 400 and refused.json()["error"]["param"] == "x-tfy-provider-name"
-        ok = httpx.post(f"{srv.base_url}/responses", json=body, headers={"x-tfy-provider-name": "openai-main"})
+        assert srv.required_headers == {"x-tfy-provider-name": "reference"}
+        ok = httpx.post(f"{srv.base_url}/responses", json=body, headers=srv.required_headers)
         assert ok.status_code == 200 and ok.json()["output"][0]["name"] == "get_weather"
 
 

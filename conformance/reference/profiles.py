@@ -18,6 +18,7 @@ class Profile:
     description: str
     faults: tuple[str, ...]
     extra: tuple[Hooks, ...] = ()  # behaviour that is this system's own, not a catalogued fault
+    required_headers: tuple[tuple[str, str], ...] = ()  # headers a client must send (name, an accepted value)
 
     def new_hooks(self) -> list[Hooks]:
         return [FAULTS[name].new_hooks() for name in self.faults] + list(self.extra)
@@ -57,7 +58,8 @@ _ALL = [
                                                    "litellm-no-sequence-number")),
     Profile("gateway", f"A routing gateway (seed 001): chat-completions-shaped tools accepted, and every create "
             f"needs the `{GATEWAY_PROVIDER_HEADER}` header (pass it with `--header`).",
-            ("gateway-chat-tools-accepted",), (Hooks(check_request=_provider_header_required),)),
+            ("gateway-chat-tools-accepted",), (Hooks(check_request=_provider_header_required),),
+            ((GATEWAY_PROVIDER_HEADER, "reference"),)),
     Profile("seed-003", "The seed-003 server: `response.tool_call.delta` events, `response.ping` keep-alives, "
             "429 with `Retry-After`.", ("seed003-tool-call-delta", "ping-keepalives", "rate-limit-429")),
 ]

@@ -14,6 +14,7 @@ import uvicorn
 
 from conformance.reference.app import Settings, create_app
 from conformance.reference.catalogue import resolve_hooks
+from conformance.reference.profiles import PROFILES
 from conformance.reference.request import MODEL_ID
 
 
@@ -31,6 +32,8 @@ class ReferenceServer:
     def __init__(self, faults: Sequence[str] = (), profile: str | None = None, token_delay: float = 0.0,
                  host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0) -> None:
         self.settings = Settings(hooks=resolve_hooks(faults, profile), token_delay=token_delay)
+        # Headers the profile insists on (e.g. the gateway's provider header), for clients to send.
+        self.required_headers = dict(PROFILES[profile].required_headers) if profile else {}
         self.host, self.port = host, port
         self.startup_timeout = startup_timeout
         self._server: uvicorn.Server | None = None
