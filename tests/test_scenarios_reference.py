@@ -4,6 +4,7 @@ matrix over every fault is the integrator's test."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -54,6 +55,12 @@ def test_every_behaviour_check_passes_on_the_clean_reference(clean_transcripts: 
                 bad.append(f"{r.verdict.value} {check.id} [{t.scenario}]: {r.message}")
     assert bad == []
     assert judged == {c.id for c in behaviour_checks()}
+
+
+def test_docs_name_every_scenario_and_behaviour_check() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    missing = [i for i in [s.id for s in all_scenarios()] + [c.id for c in behaviour_checks()] if f"`{i}`" not in text]
+    assert missing == []
 
 
 def test_sdk_traffic_is_recorded(clean_transcripts: list[Transcript]) -> None:
