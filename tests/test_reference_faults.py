@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from conformance.cli import main as cli_main
-from conformance.reference import FAULTS, PROFILES, ReferenceServer, UnknownName, faults_markdown
+from conformance.reference import FAULTS, PROFILES, ReferenceServer, UnknownName
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
 MODEL = "reference-echo"
@@ -130,9 +130,11 @@ def _stream(base: str, **body: Any) -> httpx.Response:
     return httpx.post(f"{base}/responses", json={"model": MODEL, "stream": True, **body}, timeout=5)
 
 
-def test_every_fault_is_documented_and_the_doc_is_current() -> None:
-    assert DOCS.read_text() == faults_markdown(), "docs/faults.md is stale: regenerate it with faults_markdown()"
+def test_every_fault_is_documented() -> None:
+    # docs/faults.md itself, with its measured "caught by" column, is kept current by tests/test_kill_matrix.py.
+    doc = DOCS.read_text()
     for fault in FAULTS.values():
+        assert f"| `{fault.name}` |" in doc, f"docs/faults.md lacks {fault.name}: run python -m conformance.killmatrix --write"
         assert fault.description and fault.deviation
 
 
