@@ -108,3 +108,35 @@ def test_targets_file(tmp_path, monkeypatch):
     bad.write_text("[targets.x\n")
     with pytest.raises(TargetError, match="invalid TOML"):
         load_targets_file(bad)
+
+
+def test_rate_limit_with_retry_after_is_waited_out(monkeypatch):
+    calls = []
+    monkeypatch.setattr("conformance.live.client.time.sleep", lambda s: calls.append(("sleep", s)))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append("request")
+        if calls.count("request") < 3:
+            return httpx.Response(429, headers={"retry-after": "2"},
+                                  json={"error": {"message": "slow down", "type": "rate_limit_error",
+                                                  "param": None, "code": "rate_limit_exceeded"}})
+        return httpx.Response(200, json={"id": "resp_1", "object": "response"})
+
+    target = Target(name="t", base_url="http://example.invalid/v1", model="m")
+    with RecordingClient(target, transport=httpx.MockTransport(handler)) as client:
+        ex = client.request("POST", "responses", body={"model": "m"})
+    assert ex.response.status == 200
+    assert calls == ["request", ("sleep", 2.0), "request", ("sleep", 2.0), "request"]
+    assert len(client.exchanges) == 3  # the 429s are kept by the client, the scenario sees the answer
+
+
+def test_rate_limit_retries_are_bounded(monkeypatch):
+    monkeypatch.setattr("conformance.live.client.time.sleep", lambda s: None)
+    target = Target(name="t", base_url="http://example.invalid/v1", model="m")
+    always = httpx.MockTransport(lambda r: httpx.Response(429, headers={"retry-after": "1"}, json={}))
+    with RecordingClient(target, transport=always) as client:
+        ex = client.request("GET", "models")
+    assert ex.response.status == 429 and len(client.exchanges) == 4
+    long_wait = httpx.MockTransport(lambda r: httpx.Response(429, headers={"retry-after": "3600"}, json={}))
+    with RecordingClient(target, transport=long_wait) as client:
+        assert client.request("GET", "models").response.status == 429 and len(client.exchanges) == 1

@@ -50,7 +50,19 @@ class RecordingClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(
+    def request(self, method: str, path: str, **kw: Any) -> Exchange:
+        """Send one request and record it; a 429 with a short Retry-After is waited out (bounded) and retried,
+        because rate limiting is legitimate API behaviour, not something to judge the scenario by."""
+        for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
+            ex = self._send(method, path, **kw)
+            wait = _retry_after(ex)
+            if wait is None or attempt == MAX_RATE_LIMIT_RETRIES:
+                return ex
+            ex.notes.append(f"rate limited: retried after {wait:g}s")
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _send(
         self,
         method: str,
         path: str,
@@ -158,6 +170,22 @@ class RecordingClient:
         while len(offsets) < len(parser.result.events):
             offsets.append(time.monotonic() - t0)
         ex.event_offsets = offsets
+
+
+MAX_RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER_S = 10.0
+
+
+def _retry_after(ex: Exchange) -> float | None:
+    """Seconds to wait before retrying a 429, or None when it should not be retried."""
+    if ex.response.status != 429:
+        return None
+    raw = ex.response.headers.get("retry-after", "1")
+    try:
+        wait = float(raw)
+    except ValueError:
+        return None  # an HTTP-date: don't guess, judge the 429 as it is
+    return wait if 0 <= wait <= MAX_RETRY_AFTER_S else None
 
 
 def _describe(exc: BaseException) -> str:
