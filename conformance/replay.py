@@ -26,7 +26,7 @@ from conformance.report.writers import write_all
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="recording files or directories (searched for *.json)")
     p.add_argument("--report-dir", default="reports", help="where to write the reports (default: reports/)")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     gate.add_gate_arguments(p)
 
 

@@ -241,9 +241,31 @@ def test_vendor_recordings_show_bedrock_deviations(recordings_dir: Path) -> None
     assert by_check == {
         ("schema.created-at-integer", Verdict.WARN): 4,  # 3 bodies and 1 stream, all float created_at
         ("schema.stream-event-types", Verdict.WARN): 1,
+        ("schema.response-fields-complete", Verdict.WARN): 4,  # Bedrock leaves out fields OpenAI always sends
     }
     kinds = next(r for r in bedrock if r.check_id == "schema.stream-event-types").evidence["types"]
     assert kinds == ["response.reasoning_part.added", "response.reasoning_part.done"]
     # xAI answers a json_schema request with a text.format that has no `name`
     xai = [r for r in results if r.verdict is Verdict.FAIL]
     assert xai and all("xai" in r.scenario and "$.text.format" in r.message for r in xai)
+
+
+def test_response_fields_complete_warns_on_omitted_nulls_and_passes_complete_objects():
+    from conformance.checks.schema import ALWAYS_SENT
+    from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
+    from conformance.judge import judge
+    from conformance.registry import get
+
+    full = {k: None for k in ALWAYS_SENT} | {"id": "resp_1", "object": "response", "output": []}
+    check = get("schema.response-fields-complete")
+
+    def verdict(body):
+        ex = Exchange(RecordedRequest("POST", "/v1/responses", body={"model": "m"}),
+                      RecordedResponse(200, {"content-type": "application/json"}, body=body))
+        return judge(check, Transcript("t", [ex]))
+
+    assert verdict(full).verdict is Verdict.PASS
+    partial = {k: v for k, v in full.items() if k not in ("user", "usage")}
+    r = verdict(partial)
+    assert r.verdict is Verdict.WARN
+    assert "user" in r.message and "usage" in r.message and r.evidence["missing"] == ["usage", "user"]

@@ -199,3 +199,44 @@ def created_at_integer(ex: Exchange) -> Outcome | None:
     if problem:
         return violation(f"$.created_at: {problem}", path="$.created_at", got=body["created_at"])
     return ok()
+
+
+# Keys present in every one of the 1,237 Response objects (bodies and lifecycle events) of the OpenAI
+# recordings, null when unset. The SDK types make them optional, so only this check notices a server that
+# leaves them out (OpenAI-compatible clients in stricter languages then see a missing field, not null).
+ALWAYS_SENT = (
+    "id", "object", "created_at", "status", "background", "error", "incomplete_details", "instructions",
+    "max_output_tokens", "max_tool_calls", "model", "output", "parallel_tool_calls", "previous_response_id",
+    "reasoning", "service_tier", "store", "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p",
+    "truncation", "usage", "user", "metadata",
+)
+
+
+@exchange_check(
+    id="schema.response-fields-complete",
+    level=Level.SHOULD,
+    requirement="A Response object carries every field OpenAI always sends, with null for unset values.",
+    source=f"{DOCS}/object; all 1,237 Response objects in the OpenAI recordings carry these {len(ALWAYS_SENT)} keys",
+    area=AREA,
+)
+def response_fields_complete(ex: Exchange) -> Outcome | None:
+    objects: list[tuple[str, dict[str, Any]]] = []
+    if ex.is_stream:
+        if ex.ok and ex.stream is not None:
+            objects = [
+                (f"event {ev.index} ({ev.type}) $.response", ev.json["response"])
+                for ev in ex.stream.typed()
+                if isinstance(ev.json.get("response"), dict)
+            ]
+    else:
+        body = _json_body(ex, "create", "retrieve", "cancel")
+        if body is not None and body.get("object") == "response":
+            objects = [("$", body)]
+    if not objects:
+        return None
+    for where, obj in objects:
+        missing = [k for k in ALWAYS_SENT if k not in obj]
+        if missing:
+            return violation(f"{where} lacks {', '.join(missing)} (OpenAI sends them, null when unset)",
+                             path=where, missing=missing)
+    return ok()
