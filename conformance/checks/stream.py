@@ -218,7 +218,9 @@ class StreamModel:
         elif t == "response.output_item.added":
             self.first_output = self.first_output or ev
             self._added(ev)
-        elif "output_index" in d or "item_id" in d:
+        elif "output_index" in d or "item_id" in d or t == "response.output_item.done":
+            # output_item.done carries no item_id; without an output_index (llama.cpp) _resolve finds its
+            # item by item.id, so it must still reach the walk.
             self.first_output = self.first_output or ev
             self._item_event(ev)
 
