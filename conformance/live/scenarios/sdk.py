@@ -29,7 +29,12 @@ class Sky(BaseModel):
 
 
 class _TeeStream(httpx2.SyncByteStream):
-    """Passes the body through to the SDK and hands the bytes it saw to ``on_close``."""
+    """Passes the body through to the SDK and hands the whole body to ``on_close``.
+
+    When the SDK stops reading early (it raised on an event, e.g. a missing output_index), ``close`` reads
+    the rest first: the exchange records what the server sent, not where the client gave up, so the stream
+    checks do not blame the server for a truncation the client caused. Reads stay bounded by the read timeout.
+    """
 
     def __init__(self, inner: httpx2.SyncByteStream, on_close: Callable[[bytes, str | None], None]) -> None:
         self._inner = inner
@@ -37,17 +42,29 @@ class _TeeStream(httpx2.SyncByteStream):
         self._chunks: list[bytes] = []
         self._broken: str | None = None
         self._closed = False
+        self._reader: Iterator[bytes] | None = None
 
-    def __iter__(self) -> Iterator[bytes]:
+    def _read(self) -> Iterator[bytes]:
+        if self._reader is None:
+            self._reader = iter(self._inner)
         try:
-            for chunk in self._inner:
+            for chunk in self._reader:
                 self._chunks.append(chunk)
                 yield chunk
         except httpx2.HTTPError as exc:
             self._broken = f"the body broke off ({exc.__class__.__name__}: {exc})"
             raise
 
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._read()
+
     def close(self) -> None:
+        if not self._closed and self._reader is not None and self._broken is None:
+            try:
+                for _ in self._read():
+                    pass
+            except httpx2.HTTPError:
+                pass  # recorded in self._broken
         self._inner.close()
         if not self._closed:
             self._closed = True
