@@ -252,6 +252,10 @@ add("tools.auto-called", WARN, lambda: tools_tr("tools.auto", msg("Sunny, probab
 add("tools.parallel-calls", PASS, lambda: tools_tr("tools.parallel", call(), call("get_time", call_id="call_2")))
 add("tools.parallel-calls", WARN, lambda: tools_tr("tools.parallel", call()))
 
+add("tools.parallel-disabled", PASS, lambda: tools_tr("tools.parallel-disabled", call()))
+add("tools.parallel-disabled", FAIL, lambda: tools_tr("tools.parallel-disabled", call(),
+                                                      call("get_time", call_id="call_2")))
+
 
 def round_trip(answer: Exchange, first: dict[str, Any] | None = None) -> Transcript:
     return tr("tools.round-trip", ex("call", 200, first or resp(call())), answer, tools=TOOLS, nonce="WEATHER-3131")
@@ -288,6 +292,9 @@ add("tools.chat-shape-rejected", PASS, lambda: tr("tools.chat-shape", err("creat
 add("tools.chat-shape-rejected", WARN, lambda: tr("tools.chat-shape", ex("create", 200, text_resp("ok"))))
 
 # storage
+add("storage.store-honoured", PASS, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi", store=True))))
+add("storage.store-honoured", WARN, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi", store=False))))
+add("storage.store-honoured", SKIP, lambda: tr("storage.retrieve", err("create")))
 add("storage.retrieve-matches", PASS, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi")),
                                                  ex("retrieve", 200, text_resp("hi"), method="GET")))
 add("storage.retrieve-matches", FAIL, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi")),

@@ -98,6 +98,8 @@ FAULTS = [
     ("vllm-instructions-leak", ["multi_turn.instructions-not-inherited"], "multi_turn.instructions-not-inherited",
      Verdict.FAIL),
     ("vllm-store-disabled", ["storage.retrieve"], "storage.retrieve-matches", Verdict.UNSUPPORTED),
+    ("vllm-store-disabled", ["storage.retrieve"], "storage.store-honoured", Verdict.WARN),
+    ("parallel-tool-calls-ignored", ["tools.parallel-disabled"], "tools.parallel-disabled", Verdict.FAIL),
     ("instructions-ignored", ["basic.instructions"], "basic.instructions-reach-model", Verdict.FAIL),
     ("tool-choice-ignored", ["tools.named"], "tools.named-choice", Verdict.FAIL),
     ("tool-choice-none-ignored", ["tools.none"], "tools.none-choice", Verdict.FAIL),

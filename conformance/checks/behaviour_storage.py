@@ -22,6 +22,28 @@ def _created(t: Transcript) -> Outcome | None:
     return None
 
 
+@transcript_check(
+    id="storage.store-honoured",
+    level=Level.SHOULD,
+    requirement="A create with store: true that is accepted reports store: true; an endpoint that does not "
+                "store refuses the request instead of answering store: false.",
+    source="https://platform.openai.com/docs/api-reference/responses/create (store); DESIGN §6 vLLM #22137 "
+           "(store disabled by default); DESIGN §3 silent acceptance",
+    area="storage",
+    scenarios=("storage.retrieve",),
+)
+def store_honoured(t: Transcript) -> Outcome | None:
+    why = _created(t)
+    if why:
+        return why
+    stored = final_response(t.step("create")).get("store")
+    if stored is True:
+        return ok()
+    if stored is False:
+        return violation("store: true was accepted but the response says store: false", step="create")
+    return None  # not reported at all: the schema checks judge missing fields
+
+
 def _item_view(item: Any) -> Any:
     if not isinstance(item, dict):
         return item

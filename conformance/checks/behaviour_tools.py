@@ -11,8 +11,8 @@ from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Kind, Level, Outcome, ok, skip, violation
 
-CALLING = ("tools.named", "tools.required", "tools.auto", "tools.parallel", "tools.round-trip",
-           "tools.streamed-arguments")
+CALLING = ("tools.named", "tools.required", "tools.auto", "tools.parallel", "tools.parallel-disabled",
+           "tools.round-trip", "tools.streamed-arguments")
 
 
 def _response(t: Transcript, label: str) -> tuple[dict[str, Any] | None, Outcome | None]:
@@ -164,6 +164,26 @@ def parallel_calls(t: Transcript) -> Outcome | None:
     if len(calls) >= 2:
         return ok()
     return violation(f"{len(calls)} function_call(s) in one response; two were asked for", step="create")
+
+
+@transcript_check(
+    id="tools.parallel-disabled",
+    level=Level.MUST,
+    requirement="With parallel_tool_calls false, a response holds at most one function_call, even when the "
+                "prompt asks for two.",
+    source="https://platform.openai.com/docs/guides/function-calling#parallel-function-calling; DESIGN §3 "
+           "(parameter silently ignored). The server enforces it, so it is not model-dependent",
+    area="tools",
+    scenarios=("tools.parallel-disabled",),
+)
+def parallel_disabled(t: Transcript) -> Outcome | None:
+    resp, why = _response(t, "create")
+    if why:
+        return why
+    names = _names(function_calls(resp))
+    if len(names) <= 1:
+        return ok()
+    return violation(f"{len(names)} function_calls ({names}) with parallel_tool_calls false", step="create")
 
 
 def _round_trip(t: Transcript) -> tuple[dict[str, Any] | None, Outcome | None]:

@@ -66,6 +66,14 @@ def parallel(ctx: ScenarioContext) -> None:
     })
 
 
+@scenario("tools.parallel-disabled", "parallel_tool_calls: false, tool_choice required, and a prompt asking for "
+          "two calls: at most one may come back")
+def parallel_disabled(ctx: ScenarioContext) -> None:
+    _remember_tools(ctx)
+    ctx.create("create", {"input": "Call get_weather for Paris and get_time for Tokyo.", "tools": TOOLS,
+                          "tool_choice": "required", "parallel_tool_calls": False})
+
+
 @scenario("tools.round-trip", "A forced get_weather call, then its function_call_output (holding a code "
           "word) sent back as input; the answer should carry the code word", model_dependent=True)
 def round_trip(ctx: ScenarioContext) -> None:
