@@ -23,7 +23,9 @@ def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> l
     """The whole suite against one reference server configuration (short timeouts: hang faults end fast)."""
     from conformance.reference.server import ReferenceServer
 
-    with ReferenceServer(faults=faults, profile=profile) as srv:
+    # A token delay keeps background runs going long enough for background.cancel to land (an instant
+    # server finishes first, and the check SKIPs).
+    with ReferenceServer(faults=faults, profile=profile, token_delay=0.001) as srv:
         target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=1.0, request_timeout_s=15.0,
                         headers=dict(getattr(srv, "required_headers", {}) or {}))
         results, _ = run_and_judge(target)

@@ -8,6 +8,10 @@ from conformance.live.scenario import ScenarioContext, final_response, response_
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
 POLL_TIMEOUT_S = 30.0
+# Long enough that a fast server is still generating when the cancel arrives (64 tokens lose that race
+# against the reference server about half the time); short enough for a server that runs it in the
+# foreground anyway.
+CANCEL_BUDGET = 256
 
 
 def _finished(ex: Exchange) -> bool:
@@ -33,7 +37,8 @@ def poll(ctx: ScenarioContext) -> None:
           "a foreground response, which must be refused")
 def cancel(ctx: ScenarioContext) -> None:
     created = ctx.create("create", {"input": "Count to 500, separated by commas.", "background": True,
-                                    "store": True})
+                                    "store": True,
+                                    "max_output_tokens": max(ctx.target.max_output_tokens, CANCEL_BUDGET)})
     rid = response_id(created)
     if rid and created.ok:
         ctx.request("cancel", "POST", f"responses/{rid}/cancel")
