@@ -32,8 +32,44 @@ def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> l
     return results
 
 
+# Faults that reproduce legitimate behaviour a client must cope with: no check may catch them.
+TOLERATED = {
+    "sse-comments": "DESIGN §5: SSE comments between events are allowed",
+    "ping-keepalives": "DESIGN §5: response.ping-style keep-alives are tolerated",
+    "rate-limit-429": "a 429 with Retry-After is legitimate; the client waits it out",
+}
+# Faults that only show when the server fails internally, which no request can make a real endpoint do.
+# The reference model fails on a documented trigger word; the matrix sends it and judges that exchange.
+PROVOKED = {"vllm-stream-no-failed"}
+
+
 def caught_by(results: list[Result]) -> list[str]:
     return sorted({r.check_id for r in results if r.verdict in CAUGHT})
+
+
+def provoke_failure(fault: str) -> list[Result]:
+    """Judge, with every exchange check, a stream the reference server fails on purpose."""
+    from conformance.exchange import Transcript
+    from conformance.judge import judge_all
+    from conformance.live.client import RecordingClient
+    from conformance.reference.model import FAIL_TRIGGER
+    from conformance.reference.server import ReferenceServer
+    from conformance.registry import all_checks
+
+    with ReferenceServer(faults=(fault,)) as srv:
+        target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=1.0, request_timeout_s=15.0)
+        with RecordingClient(target) as client:
+            body = {"model": srv.model, "input": FAIL_TRIGGER, "stream": True, "max_output_tokens": 16}
+            ex = client.request("POST", "responses", body=body, stream=True, label="provoked-failure")
+    checks = [c for c in all_checks() if c.scope == "exchange"]
+    return judge_all(checks, [Transcript(f"provoked:{fault}", [ex])])
+
+
+def _fault_caught(name: str) -> list[str]:
+    results = run_reference((name,))
+    if name in PROVOKED:
+        results += provoke_failure(name)
+    return caught_by(results)
 
 
 def measure(workers: int = 4) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -42,7 +78,7 @@ def measure(workers: int = 4) -> tuple[dict[str, list[str]], dict[str, list[str]
     from conformance.reference.profiles import PROFILES
 
     with ThreadPoolExecutor(workers) as pool:
-        faults = dict(zip(FAULTS, pool.map(lambda f: caught_by(run_reference((f,))), FAULTS)))
+        faults = dict(zip(FAULTS, pool.map(_fault_caught, FAULTS)))
         profiles = dict(zip(PROFILES, pool.map(lambda p: caught_by(run_reference(profile=p)), PROFILES)))
     return faults, profiles
 
@@ -59,7 +95,8 @@ def main() -> int:
         DOC.write_text(render(fault_map), encoding="utf-8")
     for name, checks in {**fault_map, **{f"profile:{k}": v for k, v in profile_map.items()}}.items():
         print(f"{name}: {', '.join(checks) or 'NOT DETECTED'}")
-    return 0 if all(fault_map.values()) and all(profile_map.values()) else 1
+    missed = [f for f, checks in fault_map.items() if bool(checks) == (f in TOLERATED)]
+    return 0 if not missed and all(profile_map.values()) else 1
 
 
 if __name__ == "__main__":
