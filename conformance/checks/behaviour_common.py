@@ -18,7 +18,7 @@ from conformance.verdicts import Outcome, error, unsupported, violation
 
 __all__ = [
     "final_response", "output_text", "body", "error_message", "envelope_problem", "not_ok", "rejected",
-    "function_calls", "schema_errors", "parse_json", "last_step", "contains", "items_text",
+    "function_calls", "schema_errors", "parse_json", "last_step", "items_text",
 ]
 
 # Routes an endpoint may lack: 404/405/501 there means "not offered" (DESIGN §3).
@@ -130,10 +130,6 @@ def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
     """Validation errors of ``instance`` against ``schema`` (path: message), at most five."""
     errs = sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.path))
     return [f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errs[:5]]
-
-
-def contains(text: str, word: str) -> bool:
-    return bool(word) and word in text
 
 
 def items_text(items: Iterable[Any]) -> list[str]:
