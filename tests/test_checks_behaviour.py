@@ -398,6 +398,8 @@ def tail(start: int) -> str:
 
 
 add("background.stream-resume", PASS, lambda: resume(ex("resume", sse_text=tail(2), method="GET")))
+add("background.stream-resume", PASS, lambda: resume(ex("resume", sse_text=tail(2) + sse(
+    {"type": "response.ping"}), method="GET")))
 add("background.stream-resume", FAIL, lambda: resume(ex("resume", sse_text=tail(0), method="GET")))
 add("background.stream-resume", FAIL, lambda: resume(ex("resume", 200, resp(), method="GET")))
 add("background.stream-resume", SKIP, lambda: resume(None, after=None))

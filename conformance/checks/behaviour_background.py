@@ -5,7 +5,7 @@ refusal is UNSUPPORTED."""
 from __future__ import annotations
 
 from conformance.checks.behaviour_common import final_response, last_step, not_ok, rejected
-from conformance.exchange import Transcript
+from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, unsupported, violation
 
@@ -112,6 +112,16 @@ def cancel_foreground_rejected(t: Transcript) -> Outcome | None:
     return rejected(t.step("fg-cancel"), "cancel of a foreground response") or ok()
 
 
+def _keepalive(ev_type: str | None) -> bool:
+    """Keep-alives (response.ping, keepalive, ...) are tolerated between events (DESIGN §5) and are
+    time-driven, so a replay need not repeat them."""
+    return (ev_type or "").rsplit(".", 1)[-1] in ("ping", "keepalive", "keep_alive")
+
+
+def _numbered(ex: Exchange) -> list[tuple[object, str | None]]:
+    return [(e.json.get("sequence_number"), e.type) for e in ex.stream.typed() if not _keepalive(e.type)]
+
+
 @transcript_check(
     id="background.stream-resume",
     level=Level.MUST,
@@ -134,8 +144,8 @@ def stream_resume(t: Transcript) -> Outcome | None:
         return bad
     if not resume.is_stream:
         return violation("GET with stream=true answered a JSON body, not a stream", step="resume")
-    original = [(e.json.get("sequence_number"), e.type) for e in t.step("stream").stream.typed()]
-    resumed = [(e.json.get("sequence_number"), e.type) for e in resume.stream.typed()]
+    original = _numbered(t.step("stream"))
+    resumed = _numbered(resume)
     expected = [p for p in original if isinstance(p[0], int) and p[0] > after]
     if not resumed:
         return violation("the resumed stream has no events", step="resume")

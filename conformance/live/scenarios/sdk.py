@@ -16,6 +16,7 @@ import openai
 from pydantic import BaseModel
 
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.live.client import MAX_RATE_LIMIT_RETRIES, _retry_after
 from conformance.live.scenario import ScenarioContext, scenario
 from conformance.redact import redact_headers, scrub
 from conformance.report.model import now_iso
@@ -80,7 +81,21 @@ class RecordingTransport(httpx2.BaseTransport):
         self.label = "sdk"
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send and record; a 429 with a short Retry-After is waited out like RecordingClient does (the SDK
+        runs with max_retries=0, so rate limiting would otherwise fail the SDK tier)."""
         request.headers["accept-encoding"] = "identity"  # record the body as sent, not compressed
+        for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
+            ex, resp = self._send(request)
+            wait = _retry_after(ex) if attempt < MAX_RATE_LIMIT_RETRIES else None
+            if wait is None:
+                return resp
+            resp.read()
+            resp.close()
+            self._ctx.transcript.exchanges.remove(ex)  # as RecordingClient: only the answer that counts is judged
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _send(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response]:
         raw = request.read()
         try:
             req_body = json.loads(raw) if raw else None
@@ -118,8 +133,9 @@ class RecordingTransport(httpx2.BaseTransport):
             ex.transport_error = broken
             ex.elapsed_s = time.monotonic() - t0
 
-        return httpx2.Response(resp.status_code, headers=resp.headers, stream=_TeeStream(resp.stream, finish),
-                               extensions=resp.extensions, request=request)
+        return ex, httpx2.Response(resp.status_code, headers=resp.headers,
+                                   stream=_TeeStream(resp.stream, finish), extensions=resp.extensions,
+                                   request=request)
 
     def close(self) -> None:
         self._inner.close()
