@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from jsonschema import Draft202012Validator
 
 from conformance.exchange import Exchange, Transcript
-from conformance.live.scenario import final_response, output_text
+from conformance.extract import final_response, output_text
 from conformance.verdicts import Outcome, error, unsupported, violation
 
 __all__ = [

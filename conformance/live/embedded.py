@@ -15,7 +15,8 @@ def start_embedded(opt: Any, config: Any = None) -> Iterator[Target]:
 
     faults = list(getattr(opt, "rc_faults", None) or [])
     profile = getattr(opt, "rc_profile", None)
-    with ReferenceServer(faults=faults, profile=profile) as srv:
+    # A 1 ms token delay, so a background response is still running when the cancel scenario cancels it.
+    with ReferenceServer(faults=faults, profile=profile, token_delay=0.001) as srv:
         label = "reference" + "".join(f"+{f}" for f in faults) + (f"@{profile}" if profile else "")
         yield Target(
             name=label,

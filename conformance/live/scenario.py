@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from conformance.exchange import Exchange, Transcript
+from conformance.extract import response_id
 from conformance.live.client import RecordingClient
 from conformance.live.target import Target
 
@@ -101,45 +102,6 @@ class ScenarioContext:
             if until(ex) or time.monotonic() >= deadline or not ex.ok:
                 return ex
             time.sleep(interval_s)
-
-
-def response_id(ex: Exchange) -> str | None:
-    """The response id from a JSON body, or from the first stream event that carries one."""
-    body = ex.response.body
-    if isinstance(body, dict) and isinstance(body.get("id"), str) and body.get("object") == "response":
-        return body["id"]
-    if ex.stream is not None:
-        for ev in ex.stream.typed():
-            r = ev.json.get("response")
-            if isinstance(r, dict) and isinstance(r.get("id"), str):
-                return r["id"]
-    return None
-
-
-def final_response(ex: Exchange) -> dict[str, Any] | None:
-    """The Response object an exchange ended with: the JSON body, or the terminal event's response."""
-    body = ex.response.body
-    if isinstance(body, dict) and body.get("object") == "response":
-        return body
-    if ex.stream is not None:
-        for ev in reversed(ex.stream.typed()):
-            if ev.type in ("response.completed", "response.incomplete", "response.failed"):
-                r = ev.json.get("response")
-                return r if isinstance(r, dict) else None
-    return None
-
-
-def output_text(resp: dict[str, Any] | None) -> str:
-    """All output_text of a Response object, concatenated (what the SDK's `output_text` gives)."""
-    if not resp:
-        return ""
-    parts = []
-    for item in resp.get("output") or []:
-        if isinstance(item, dict) and item.get("type") == "message":
-            for c in item.get("content") or []:
-                if isinstance(c, dict) and c.get("type") == "output_text" and isinstance(c.get("text"), str):
-                    parts.append(c["text"])
-    return "".join(parts)
 
 
 def run_scenario(sc: Scenario, target: Target, client: RecordingClient, trial: int = 0) -> tuple[Transcript, list[str]]:

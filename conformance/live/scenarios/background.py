@@ -4,7 +4,8 @@ starting_after. All optional (a clean refusal is UNSUPPORTED); every wait is bou
 from __future__ import annotations
 
 from conformance.exchange import Exchange
-from conformance.live.scenario import ScenarioContext, final_response, response_id, scenario
+from conformance.extract import final_response, response_id
+from conformance.live.scenario import ScenarioContext, scenario
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
 POLL_TIMEOUT_S = 30.0

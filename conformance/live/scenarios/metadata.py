@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.live.scenario import ScenarioContext, nonce, response_id, scenario
+from conformance.extract import response_id
+from conformance.live.scenario import ScenarioContext, nonce, scenario
 
 
 @scenario("metadata.echo", "Create with metadata (store: true), then GET it back")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.live.scenario import ScenarioContext, final_response, nonce, response_id, scenario
+from conformance.extract import final_response, response_id
+from conformance.live.scenario import ScenarioContext, nonce, scenario
 
 RECALL_QUESTION = "What code word did I ask you to remember? Reply with the code word only."
 

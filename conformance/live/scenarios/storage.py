@@ -3,7 +3,8 @@ refusal is UNSUPPORTED. Answers are capped at 16 tokens; only the stored state m
 
 from __future__ import annotations
 
-from conformance.live.scenario import ScenarioContext, nonce, response_id, scenario
+from conformance.extract import response_id
+from conformance.live.scenario import ScenarioContext, nonce, scenario
 
 SHORT = 16  # OpenAI's minimum max_output_tokens
 

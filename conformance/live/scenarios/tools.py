@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.live.scenario import ScenarioContext, final_response, nonce, scenario
+from conformance.extract import final_response
+from conformance.live.scenario import ScenarioContext, nonce, scenario
 from conformance.live.scenarios.multi_turn import replayable
 
 CITY_PARAMETERS: dict[str, Any] = {
