@@ -44,6 +44,18 @@ def _answer(t: Transcript) -> tuple[str | None, Outcome | None]:
     return output_text(final_response(ex)), None
 
 
+def _nonce_in_answer(t: Transcript, origin: str) -> Outcome:
+    """OK when the create step's answer contains the scenario's code word (planted where `origin` says)."""
+    text, why = _answer(t)
+    if why:
+        return why
+    word = t.params["nonce"]
+    if word in (text or ""):
+        return ok()
+    return violation(f"the answer does not contain the code word {word}{origin}", step="create",
+                     got=(text or "")[:300])
+
+
 @transcript_check(
     id="basic.echo",
     level=Level.MUST,
@@ -54,13 +66,7 @@ def _answer(t: Transcript) -> tuple[str | None, Outcome | None]:
     model_dependent=True,
 )
 def echo(t: Transcript) -> Outcome | None:
-    text, why = _answer(t)
-    if why:
-        return why
-    word = t.params["nonce"]
-    if word in (text or ""):
-        return ok()
-    return violation(f"the answer does not contain the code word {word}", step="create", got=(text or "")[:300])
+    return _nonce_in_answer(t, "")
 
 
 @transcript_check(
@@ -93,14 +99,7 @@ def roles_reach_model(t: Transcript) -> Outcome | None:
     model_dependent=True,
 )
 def instructions_reach_model(t: Transcript) -> Outcome | None:
-    text, why = _answer(t)
-    if why:
-        return why
-    word = t.params["nonce"]
-    if word in (text or ""):
-        return ok()
-    return violation(f"the answer does not contain the code word {word} from instructions", step="create",
-                     got=(text or "")[:300])
+    return _nonce_in_answer(t, " from instructions")
 
 
 @transcript_check(

@@ -76,6 +76,14 @@ def not_ok(ex: Exchange | None, what: str, *, optional: bool = False) -> Outcome
     return violation(f"{what} failed: {_describe(ex)}", step=ex.label, status=ex.status)
 
 
+def not_streamed(ex: Exchange | None, what: str = "stream") -> Outcome | None:
+    """Like not_ok, and also a violation when the 2xx answer to a stream request is not an event stream."""
+    bad = not_ok(ex, what)
+    if bad is None and ex is not None and not ex.is_stream:
+        return violation("the answer is not a stream", step=ex.label)
+    return bad
+
+
 def envelope_problem(ex: Exchange) -> str | None:
     """What is wrong with an error body, or None for OpenAI's ``{"error": {"message": ..., ...}}``."""
     b = ex.response.body
