@@ -465,6 +465,149 @@ class _EveryNth:
                         code="rate_limit_exceeded", headers={"Retry-After": "1"})
 
 
+# Synthetic: one fault per otherwise unexercised check --------------------------------------------------------
+
+def _cancel_in_progress(reply: Reply) -> Reply:
+    if reply.route != "cancel" or reply.status != 200 or not isinstance(reply.body, dict):
+        return reply
+    return Reply(reply.route, reply.status, {**reply.body, "status": "in_progress"}, reply.headers, reply.subject)
+
+
+class _NoRepeats:
+    """chunks hook leaving out every chunk already written once (a resumed stream skips what was sent)."""
+
+    def __init__(self) -> None:
+        self.sent: set[str] = set()
+
+    def __call__(self, chunks: list[Chunk]) -> list[Chunk]:
+        out = [c for c in chunks if c.text not in self.sent]
+        self.sent.update(c.text for c in chunks)
+        return out
+
+
+def _status_422(reply: Reply) -> Reply:
+    return Reply(reply.route, 422, reply.body, reply.headers, reply.subject) if reply.status == 400 else reply
+
+
+def _create_in_progress(reply: Reply) -> Reply:
+    if reply.route != "create" or not isinstance(reply.body, dict) or reply.body.get("status") != "completed":
+        return reply
+    return Reply(reply.route, reply.status, {**reply.body, "status": "in_progress"}, reply.headers, reply.subject)
+
+
+def _set_field(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(response: dict[str, Any]) -> None:
+        if key in response:
+            response[key] = copy.deepcopy(value)
+
+    return apply
+
+
+def _no_system_roles(ctx: Context, chain: list[ResponseRecord]) -> Context:
+    def keep(item: dict[str, Any]) -> bool:
+        return item.get("role") not in ("system", "developer")
+
+    return Context(ctx.instructions, [i for i in ctx.items if keep(i)], [i for i in ctx.current if keep(i)])
+
+
+def _labelled(content_type: str, errors: bool) -> Callable[[Reply], Reply]:
+    def label(reply: Reply) -> Reply:
+        if (reply.status >= 400) != errors:
+            return reply
+        return Reply(reply.route, reply.status, reply.body, {**reply.headers, "content-type": content_type},
+                     reply.subject)
+
+    return label
+
+
+def _failure_as_error_event(events: list[Event]) -> list[Event]:
+    failed = next((e for e in events if e.get("type") == "response.failed"), None)
+    if failed is None:
+        return events
+    error = failed["response"].get("error") or {}
+    return [{"type": "error", "code": error.get("code"), "message": error.get("message"), "param": None,
+             "sequence_number": 0}]
+
+
+def _refuse_input(kind: str, test: Callable[[dict[str, Any]], bool]) -> Callable[..., ApiError | None]:
+    def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+        items = body.get("input")
+        if isinstance(items, list) and any(isinstance(i, dict) and test(i) for i in items):
+            return ApiError(400, f"Invalid 'input': {kind} items are not supported.", param="input")
+        return None
+
+    return check
+
+
+def _float_created_at(response: dict[str, Any]) -> None:
+    if isinstance(response.get("created_at"), int):
+        response["created_at"] += 0.5
+
+
+def _input_items_untyped(reply: Reply) -> Reply:
+    if reply.route != "input_items" or not isinstance(reply.body, dict):
+        return reply
+    data = [{k: v for k, v in item.items() if k != "type"} for item in reply.body.get("data", [])]
+    return Reply(reply.route, reply.status, {**reply.body, "data": data}, reply.headers)
+
+
+def _delete_object_name(reply: Reply) -> Reply:
+    if reply.route != "delete" or not isinstance(reply.body, dict):
+        return reply
+    return Reply(reply.route, reply.status, {**reply.body, "object": "response.deletion"}, reply.headers)
+
+
+def _retrieve_no_output(reply: Reply) -> Reply:
+    if reply.route != "retrieve" or reply.status != 200 or not isinstance(reply.body, dict):
+        return reply
+    return Reply(reply.route, reply.status, {**reply.body, "output": []}, reply.headers, reply.subject)
+
+
+def _added_twice(events: list[Event]) -> list[Event]:
+    out: list[Event] = []
+    for event in events:
+        out.append(event)
+        if event.get("type") == "response.output_item.added":
+            out.append(copy.deepcopy(event))
+    return _renumber(out)
+
+
+def _item_id_suffixed(event: Event) -> Event:
+    if isinstance(event.get("item_id"), str):
+        event["item_id"] += "x"
+    return event
+
+
+def _empty_arguments(item: dict[str, Any], response_status: str | None) -> None:
+    if item.get("type") == "function_call":
+        item["arguments"] = "{}"
+
+
+def _no_usage_details(response: dict[str, Any]) -> None:
+    if isinstance(response.get("usage"), dict):
+        response["usage"].pop("input_tokens_details", None)
+        response["usage"].pop("output_tokens_details", None)
+
+
+def _without_id(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "id"}
+
+
+def _last_item_only(ctx: Context, chain: list[ResponseRecord]) -> Context:
+    earlier = ctx.items[:len(ctx.items) - len(ctx.current)]
+    return Context(ctx.instructions, earlier + ctx.current[-1:], ctx.current[-1:])
+
+
+def _auto_as_none(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    if body.get("tools") and body.get("tool_choice", "auto") == "auto":
+        return {**body, "tool_choice": "none"}
+    return body
+
+
+def _never_parallel(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    return {**body, "parallel_tool_calls": False} if body.get("tools") else body
+
+
 def _fault(name: str, description: str, deviation: str, **hooks: Any) -> Fault:
     return Fault(name, description, deviation, Hooks(**hooks))
 
@@ -615,6 +758,62 @@ _ALL = [
            reply=_input_items_reversed),
     _fault("input-items-no-more", "input_items always says `has_more: false`.", "synthetic",
            reply=_has_more_false),
+    # Synthetic: one fault per check no other fault trips
+    _fault("cancel-says-in-progress", "The cancel endpoint answers `status: in_progress` whatever the response's "
+           "state.", "synthetic", reply=_cancel_in_progress),
+    Fault("resume-skips-sent-events", "A resumed background stream leaves out the events already sent on the "
+          "original stream.", "synthetic", factory=lambda: Hooks(chunks=_NoRepeats())),
+    _fault("bad-request-422", "Invalid requests are refused with HTTP 422 instead of 400.", "synthetic",
+           reply=_error_body(_status_422)),
+    _fault("create-says-in-progress", "A finished non-streamed create answers `status: in_progress`.", "synthetic",
+           reply=_create_in_progress),
+    _pair("instructions-not-echoed", "Responses carry `instructions: null` whatever was sent.", "synthetic",
+          _on_responses(_set_field("instructions", None))),
+    _fault("system-roles-dropped", "System and developer messages are accepted and not given to the model.",
+           "synthetic", context=_no_system_roles),
+    _fault("error-text-plain", "Error bodies are labelled `text/plain`.", "synthetic",
+           reply=_labelled("text/plain", errors=True)),
+    _fault("failure-as-error-event", "A stream whose generation fails is sent as 200 with a lone `error` event.",
+           "synthetic", events=_whole(_failure_as_error_event)),
+    _fault("json-text-plain", "Successful JSON bodies are labelled `text/plain`.", "synthetic",
+           reply=_labelled("text/plain", errors=False)),
+    _fault("stream-latin1-charset", "Streams are sent as `text/event-stream; charset=iso-8859-1`.", "synthetic",
+           content_type="text/event-stream; charset=iso-8859-1"),
+    _pair("metadata-null", "Responses carry `metadata: null` whatever was sent.", "synthetic",
+          _on_responses(_set_field("metadata", None))),
+    _fault("assistant-history-refused", "Input holding earlier assistant messages is refused with 400.",
+           "synthetic", check_request=_refuse_input("assistant message", lambda i: i.get("role") == "assistant")),
+    _fault("function-call-input-refused", "Input holding `function_call` items is refused with 400.", "synthetic",
+           check_request=_refuse_input("function_call", lambda i: i.get("type") == "function_call")),
+    _pair("previous-response-id-null", "Responses carry `previous_response_id: null` whatever was sent.",
+          "synthetic", _on_responses(_set_field("previous_response_id", None))),
+    _pair("created-at-float", "`created_at` is a float (seconds plus a half).", "synthetic",
+          _on_responses(_float_created_at)),
+    _fault("input-items-untyped", "input_items lists items without their `type`.", "synthetic",
+           reply=_input_items_untyped),
+    _fault("delete-object-name", "DELETE answers `object: \"response.deletion\"`.", "synthetic",
+           reply=_delete_object_name),
+    _fault("retrieve-empty-output", "GET /responses/{id} answers the response with `output: []`.", "synthetic",
+           reply=_retrieve_no_output),
+    _fault("item-added-twice", "Every `response.output_item.added` is sent twice.", "synthetic",
+           events=_whole(_added_twice)),
+    _fault("item-id-suffixed", "Events that name an item by `item_id` give a different id than `added` did.",
+           "synthetic", events=_per_event(_item_id_suffixed)),
+    _fault("part-not-done", "No `response.content_part.done` events.", "synthetic",
+           events=_drop_types("response.content_part.done")),
+    _pair("call-arguments-empty", "Function calls carry `arguments: \"{}\"` whatever the tool requires.",
+          "synthetic", _on_items(_empty_arguments)),
+    _pair("usage-no-details", "`usage` has no `input_tokens_details` or `output_tokens_details`.", "synthetic",
+          _on_responses(_no_usage_details)),
+    _fault("response-id-missing", "Non-streamed Responses have no `id`.", "synthetic", response=_without_id),
+    _fault("string-input-cut", "A string `input` is cut to its first 16 characters.", "synthetic",
+           rewrite_request=_rewrite(input=lambda v: v[:16] if isinstance(v, str) else v)),
+    _fault("last-input-item-only", "Only the last item of an `input` list is given to the model.", "synthetic",
+           context=_last_item_only),
+    _fault("tool-choice-auto-as-none", "`tool_choice: auto` (the default) is treated as `none`.", "synthetic",
+           rewrite_request=_auto_as_none),
+    _fault("parallel-tool-calls-forced-off", "`parallel_tool_calls` is always treated as false.", "synthetic",
+           rewrite_request=_never_parallel),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
