@@ -67,7 +67,7 @@ def _traffic(base: str) -> str:
                                                                                       "name": "get_weather"}})
         stream("fail", "POST", "/responses", json={"model": MODEL, "input": "SIMULATE-SERVER-ERROR", "stream": True})
         first = post("plain", {"input": [{"role": "user", "content": "Remember ZEBRA-123"},
-                                         {"role": "user", "content": "and this"}],
+                                         {"role": "developer", "content": "and this"}],
                                "instructions": "Say LION-456", "max_output_tokens": 16})
         rid = first.json().get("id", "none") if first.headers.get("content-type", "").startswith("application/json") else "none"
         post("chain", {"input": "What was it?", "previous_response_id": rid})
@@ -84,15 +84,25 @@ def _traffic(base: str) -> str:
                                 "parallel_tool_calls": False})
         call = (calls.json().get("output") or [{}])[0] if calls.status_code == 200 else {}
         if call.get("type") == "function_call":
-            post("tool-output", {"previous_response_id": calls.json()["id"], "tools": [WEATHER, CLOCK],
+            post("tool-output", {"previous_response_id": calls.json().get("id"), "tools": [WEATHER, CLOCK],
                                  "input": [{"type": "function_call_output", "call_id": call["call_id"],
                                             "output": "sunny OTTER-777"}]})
+        if call.get("type") == "function_call":
+            post("manual", {"input": [{"role": "user", "content": "hi"}, *calls.json()["output"],
+                                      {"type": "function_call_output", "call_id": call["call_id"], "output": "ok"},
+                                      {"role": "assistant", "content": "done"}], "tools": [WEATHER, CLOCK]})
         post("chat-tool", {"input": "hi", "tools": [{"type": "function", "function": {"name": "f"}}]})
         post("unknown-model", {"model": "nope", "input": "hi"})
         bg = post("background", {"input": "count to 20", "background": True})
-        if bg.status_code == 200 and bg.json().get("background"):
+        if bg.status_code == 200 and bg.json().get("background") and "id" in bg.json():
             stream("resume", "GET", f"/responses/{bg.json()['id']}", params={"stream": "true", "starting_after": 2})
             _record(out, "bg-retrieve", http.get(f"/responses/{bg.json()['id']}"))
+            _record(out, "bg-cancel", http.post(f"/responses/{bg.json()['id']}/cancel"))
+        stream("bg-stream", "POST", "/responses", json={"model": MODEL, "input": "count to 5", "stream": True,
+                                                       "background": True})
+        found = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', out[-1])
+        if found:
+            stream("bg-resume", "GET", f"/responses/{found.group(1)}", params={"stream": "true", "starting_after": 2})
     return _normalise("\n".join(out))
 
 

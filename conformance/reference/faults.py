@@ -520,15 +520,6 @@ def _labelled(content_type: str, errors: bool) -> Callable[[Reply], Reply]:
     return label
 
 
-def _failure_as_error_event(events: list[Event]) -> list[Event]:
-    failed = next((e for e in events if e.get("type") == "response.failed"), None)
-    if failed is None:
-        return events
-    error = failed["response"].get("error") or {}
-    return [{"type": "error", "code": error.get("code"), "message": error.get("message"), "param": None,
-             "sequence_number": 0}]
-
-
 def _refuse_input(kind: str, test: Callable[[dict[str, Any]], bool]) -> Callable[..., ApiError | None]:
     def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
         items = body.get("input")
@@ -773,8 +764,6 @@ _ALL = [
            "synthetic", context=_no_system_roles),
     _fault("error-text-plain", "Error bodies are labelled `text/plain`.", "synthetic",
            reply=_labelled("text/plain", errors=True)),
-    _fault("failure-as-error-event", "A stream whose generation fails is sent as 200 with a lone `error` event.",
-           "synthetic", events=_whole(_failure_as_error_event)),
     _fault("json-text-plain", "Successful JSON bodies are labelled `text/plain`.", "synthetic",
            reply=_labelled("text/plain", errors=False)),
     _fault("stream-latin1-charset", "Streams are sent as `text/event-stream; charset=iso-8859-1`.", "synthetic",
