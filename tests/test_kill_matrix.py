@@ -53,3 +53,10 @@ def test_faults_doc_lists_what_catches_each_fault(matrix):
     assert killmatrix.DOC.read_text(encoding="utf-8") == expected, (
         "docs/faults.md is stale: run python -m conformance.killmatrix --write"
     )
+
+
+def test_every_must_and_should_check_is_tripped_by_some_fault(matrix):
+    faults, _ = matrix
+    assert set(killmatrix.untripped(faults)) == set(killmatrix.UNTRIPPED), (
+        "each MUST/SHOULD check needs a reference fault that makes it FAIL or WARN (or a reason in UNTRIPPED)"
+    )
