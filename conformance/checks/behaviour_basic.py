@@ -3,7 +3,7 @@ the input, in system/developer messages, in `instructions`) shows in its answer.
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, not_ok, output_text
+from conformance.checks.behaviour_common import final_response, has_code_word, not_ok, output_text
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation
@@ -49,11 +49,7 @@ def _nonce_in_answer(t: Transcript, origin: str) -> Outcome:
     text, why = _answer(t)
     if why:
         return why
-    word = t.params["nonce"]
-    if word in (text or ""):
-        return ok()
-    return violation(f"the answer does not contain the code word {word}{origin}", step="create",
-                     got=(text or "")[:300])
+    return has_code_word(text or "", t.params["nonce"], "create", "the answer does not contain", origin)
 
 
 @transcript_check(

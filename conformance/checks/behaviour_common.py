@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import final_response, output_text
-from conformance.verdicts import Outcome, error, unsupported, violation
+from conformance.verdicts import Outcome, error, ok, unsupported, violation
 
 __all__ = [
     "final_response", "output_text", "body", "error_message", "envelope_problem", "not_ok", "rejected",
@@ -74,6 +74,13 @@ def not_ok(ex: Exchange | None, what: str, *, optional: bool = False) -> Outcome
     if optional and clean:
         return unsupported(f"{what} refused: {_describe(ex)}", step=ex.label, status=ex.status)
     return violation(f"{what} failed: {_describe(ex)}", step=ex.label, status=ex.status)
+
+
+def has_code_word(text: str, word: str, step: str, says: str, suffix: str = "") -> Outcome:
+    """The nonce verdict (DESIGN §3): OK when ``text`` carries ``word``, else "<says> the code word <word><suffix>"."""
+    if word in text:
+        return ok()
+    return violation(f"{says} the code word {word}{suffix}", step=step, got=text[:300])
 
 
 def not_streamed(ex: Exchange | None, what: str = "stream") -> Outcome | None:

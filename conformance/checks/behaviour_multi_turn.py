@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.behaviour_common import final_response, not_ok, output_text, rejected
+from conformance.checks.behaviour_common import final_response, has_code_word, not_ok, output_text, rejected
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Kind, Level, Outcome, ok, skip, violation
@@ -42,10 +42,7 @@ def previous_response_id_recall(t: Transcript) -> Outcome | None:
     resp, why = _turn2(t, optional=True)
     if why:
         return why
-    text, word = output_text(resp), t.params["nonce"]
-    if word in text:
-        return ok()
-    return violation(f"turn 2 does not recall the code word {word}", step="turn2", got=text[:300])
+    return has_code_word(output_text(resp), t.params["nonce"], "turn2", "turn 2 does not recall")
 
 
 @transcript_check(
@@ -133,10 +130,7 @@ def manual_history_recall(t: Transcript) -> Outcome | None:
         if why.kind is Kind.VIOLATION:
             return skip("turn 2 has no answer (see multi_turn.manual-history-accepted)", step="turn2")
         return why
-    text, word = output_text(resp), t.params["nonce"]
-    if word in text:
-        return ok()
-    return violation(f"turn 2 does not recall the code word {word}", step="turn2", got=text[:300])
+    return has_code_word(output_text(resp), t.params["nonce"], "turn2", "turn 2 does not recall")
 
 
 @transcript_check(

@@ -4,10 +4,10 @@ the stream.* and framing.* exchange checks."""
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, output_text
+from conformance.checks.behaviour_common import final_response, has_code_word, output_text
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
-from conformance.verdicts import Level, Outcome, ok, skip, violation
+from conformance.verdicts import Level, Outcome, skip
 
 
 def streamed_text(ex: Exchange) -> str:
@@ -32,8 +32,4 @@ def echo(t: Transcript) -> Outcome | None:
     ex = t.step("stream")
     if ex is None or not ex.ok or not ex.is_stream:
         return skip("no stream to read (see streaming.answered-as-stream)", step="stream")
-    text = streamed_text(ex)
-    word = t.params["nonce"]
-    if word in text:
-        return ok()
-    return violation(f"the streamed answer does not contain the code word {word}", step="stream", got=text[:300])
+    return has_code_word(streamed_text(ex), t.params["nonce"], "stream", "the streamed answer does not contain")

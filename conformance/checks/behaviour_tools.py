@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.behaviour_common import final_response, function_calls, not_ok, not_streamed, output_text, \
+from conformance.checks.behaviour_common import final_response, function_calls, has_code_word, not_ok, not_streamed, output_text, \
     parse_json, rejected, schema_errors
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
@@ -224,13 +224,10 @@ def output_recall(t: Transcript) -> Outcome | None:
         if why.kind is Kind.VIOLATION:
             return skip("no answer to judge (see tools.output-accepted)", step="answer")
         return why
-    text, word = output_text(resp), t.params["nonce"]
-    if word in text:
-        return ok()
     calls = _names(function_calls(resp))
     extra = f"; it called {calls} again instead" if calls else ""
-    return violation(f"the answer does not contain the code word {word} from the tool output{extra}",
-                     step="answer", got=text[:300])
+    return has_code_word(output_text(resp), t.params["nonce"], "answer", "the answer does not contain",
+                         f" from the tool output{extra}")
 
 
 def _stream_calls(ex: Exchange) -> list[dict[str, Any]]:
