@@ -55,7 +55,7 @@ class RecordingClient:
         because rate limiting is legitimate API behaviour, not something to judge the scenario by."""
         for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
             ex = self._send(method, path, **kw)
-            wait = _retry_after(ex)
+            wait = retry_after_s(ex)
             if wait is None or attempt == MAX_RATE_LIMIT_RETRIES:
                 return ex
             ex.notes.append(f"rate limited: retried after {wait:g}s")
@@ -176,7 +176,7 @@ MAX_RATE_LIMIT_RETRIES = 3
 MAX_RETRY_AFTER_S = 10.0
 
 
-def _retry_after(ex: Exchange) -> float | None:
+def retry_after_s(ex: Exchange) -> float | None:
     """Seconds to wait before retrying a 429, or None when it should not be retried."""
     if ex.response.status != 429:
         return None

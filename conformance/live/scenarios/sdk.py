@@ -16,7 +16,7 @@ import openai
 from pydantic import BaseModel
 
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
-from conformance.live.client import MAX_RATE_LIMIT_RETRIES, _retry_after
+from conformance.live.client import MAX_RATE_LIMIT_RETRIES, retry_after_s
 from conformance.live.scenario import ScenarioContext, scenario
 from conformance.redact import redact_headers, scrub
 from conformance.report.model import now_iso
@@ -86,7 +86,7 @@ class RecordingTransport(httpx2.BaseTransport):
         request.headers["accept-encoding"] = "identity"  # record the body as sent, not compressed
         for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
             ex, resp = self._send(request)
-            wait = _retry_after(ex) if attempt < MAX_RATE_LIMIT_RETRIES else None
+            wait = retry_after_s(ex) if attempt < MAX_RATE_LIMIT_RETRIES else None
             if wait is None:
                 return resp
             resp.read()
