@@ -27,7 +27,7 @@ def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> l
     # server finishes first, and the check SKIPs).
     with ReferenceServer(faults=faults, profile=profile, token_delay=0.001) as srv:
         target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=1.0, request_timeout_s=15.0,
-                        headers=dict(getattr(srv, "required_headers", {}) or {}))
+                        headers=dict(srv.required_headers))
         results, _ = run_and_judge(target)
     return results
 

@@ -170,7 +170,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
         for sc in scenarios
         for c in checks
-        if c.scope == "exchange" or sc.id in c.scenarios
+        if c.pairs_with(sc.id)
     ]
     metafunc.parametrize("rc_pair", pairs)
 

@@ -35,6 +35,10 @@ class Check:
     scenarios: tuple[str, ...] = ()  # transcript checks: the scenarios they judge
     model_dependent: bool = False  # judged over k trials; disagreement is FLAKY
 
+    def pairs_with(self, scenario_id: str) -> bool:
+        """Whether (scenario, check) is a suite item: exchange checks judge every scenario's traffic."""
+        return self.scope == "exchange" or scenario_id in self.scenarios
+
     def to_json(self) -> dict[str, str]:
         return {
             "id": self.id,

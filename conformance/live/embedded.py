@@ -26,5 +26,5 @@ def start_embedded(opt: Any, config: Any = None) -> Iterator[Target]:
             idle_timeout_s=opt.rc_idle_timeout,
             max_output_tokens=opt.rc_max_output_tokens,
             trials=opt.rc_trials,
-            headers=dict(getattr(srv, "required_headers", {}) or {}),
+            headers=dict(srv.required_headers),
         )

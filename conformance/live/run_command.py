@@ -151,14 +151,10 @@ class _Progress:
         self.console = console
 
     def pytest_collection_finish(self, session) -> None:
+        from conformance.pytest_plugin import RUN_KEY  # lazy: the CLI imports this module for every command
+
         self.console.start(len(session.items), "checking")
-        session.config.stash[pytest_plugin_key()].on_judged = self.console.advance
-
-
-def pytest_plugin_key():
-    from conformance.pytest_plugin import RUN_KEY
-
-    return RUN_KEY
+        session.config.stash[RUN_KEY].on_judged = self.console.advance
 
 
 def main(args: argparse.Namespace) -> int:

@@ -137,7 +137,7 @@ def run_and_judge(target: Target, ids: Iterable[str] | None = None) -> tuple[lis
         for sc in select_scenarios(ids):
             trials = session.transcripts_for(sc)
             for c in checks:
-                if c.scope == "exchange" or sc.id in c.scenarios:
+                if c.pairs_with(sc.id):
                     r = judge_trials(c, trials)
                     if r is not None:
                         results.append(r)
