@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args._argv = list(sys.argv[1:] if argv is None else argv)  # `run --targets` passes it on to each target's run
     mod = importlib.import_module(args._module)
     try:
         return int(mod.main(args))

@@ -80,12 +80,29 @@ class Transcript:
     # A scenario-level reason it could not produce its traffic (endpoint down, setup failed).
     error: str | None = None
     trial: int = 0
+    # Exchanges another scenario made and owns (a shared resource, live/shared.py), by the label this scenario
+    # reads them under. Transcript checks see them through step(); exchange checks judge them in the owner's.
+    borrowed: dict[str, Exchange] = field(default_factory=dict)
+
+    def borrow(self, ex: Exchange, label: str | None = None) -> None:
+        self.borrowed[label or ex.label] = ex
 
     def step(self, label: str) -> Exchange | None:
         for ex in self.exchanges:
             if ex.label == label:
                 return ex
-        return None
+        return self.borrowed.get(label)
 
     def steps(self, label: str) -> list[Exchange]:
-        return [ex for ex in self.exchanges if ex.label == label]
+        own = [ex for ex in self.exchanges if ex.label == label]
+        return own or ([self.borrowed[label]] if label in self.borrowed else [])
+
+    def incomplete(self) -> str | None:
+        """Why this transcript lacks traffic its checks may need: the scenario's own error, or the first
+        exchange (own or borrowed) that never completed."""
+        if self.error is not None:
+            return self.error
+        for ex in [*self.exchanges, *self.borrowed.values()]:
+            if ex.transport_error:
+                return f"{ex.label or 'an exchange'} did not complete ({ex.transport_error})"
+        return None

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import Check
-from conformance.verdicts import SEVERITY, Kind, Outcome, Result, Verdict, error, verdict_for
+from conformance.verdicts import SEVERITY, Kind, Outcome, Result, Verdict, error, skip, verdict_for
 
 
 def _call(check: Check, arg: Exchange | Transcript) -> Outcome | None:
@@ -36,9 +36,17 @@ def _result(check: Check, scenario: str, outcome: Outcome, exchange: Exchange | 
     )
 
 
+# The one check that judges exchanges that never completed (checks/run.py); no other check sees them.
+EXCHANGE_COMPLETE = "run.exchange-complete"
+
+
 def judge(check: Check, transcript: Transcript) -> Result | None:
-    """The verdict of one check on one transcript, or None when the check does not apply to it."""
-    if transcript.error is not None:
+    """The verdict of one check on one transcript, or None when the check does not apply to it.
+
+    One fault, one ERROR: a scenario's own error and every exchange that never completed are reported once,
+    under run.exchange-complete. Other exchange checks judge only the completed exchanges, and a transcript
+    check that does not pass while the transcript lacks traffic is not judged (SKIP naming the cause)."""
+    if transcript.error is not None and check.id == EXCHANGE_COMPLETE:
         return _result(check, transcript.scenario, error(transcript.error), None)
     if check.scope == "transcript":
         if transcript.scenario not in check.scenarios:
@@ -46,6 +54,9 @@ def judge(check: Check, transcript: Transcript) -> Result | None:
         outcome = _call(check, transcript)
         if outcome is None:
             return None
+        missing = transcript.incomplete() if check.area != "run" else None  # run checks judge exactly that
+        if missing and outcome.kind is not Kind.OK:
+            outcome = skip(f"not judged: {missing} (see {EXCHANGE_COMPLETE})")
         step = outcome.evidence.get("step")
         ex = transcript.step(step) if isinstance(step, str) else None
         if ex is None and outcome.kind is not Kind.OK:
@@ -54,9 +65,9 @@ def judge(check: Check, transcript: Transcript) -> Result | None:
 
     judged: list[tuple[Exchange, Outcome]] = []
     for ex in transcript.exchanges:
+        if ex.transport_error and check.id != EXCHANGE_COMPLETE:
+            continue
         outcome = _call(check, ex)
-        if outcome is None and ex.transport_error and ex.response.status is None:
-            outcome = error(f"no response: {ex.transport_error}")
         if outcome is not None:
             judged.append((ex, outcome))
     if not judged:

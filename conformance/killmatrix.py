@@ -17,6 +17,10 @@ from conformance.verdicts import Result, Verdict
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
 CAUGHT = (Verdict.FAIL, Verdict.WARN)
+# Faults that stall the endpoint: the suite's bounds cut the exchange, so they are caught as one ERROR under
+# run.exchange-complete (the endpoint is never blamed for the cut). Elsewhere such an ERROR is a timeout of a
+# loaded machine, not a finding, and is left out of the matrix.
+STALLS = {"stream-idle-hang"}
 
 
 def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> list[Result]:
@@ -26,7 +30,7 @@ def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> l
     # A token delay keeps background runs going long enough for background.cancel to land (an instant
     # server finishes first, and the check SKIPs).
     with ReferenceServer(faults=faults, profile=profile, token_delay=0.001) as srv:
-        target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=1.0, request_timeout_s=15.0,
+        target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=5.0, request_timeout_s=15.0,
                         headers=dict(srv.required_headers))
         results, _ = run_and_judge(target)
     return results
@@ -43,8 +47,9 @@ TOLERATED = {
 PROVOKED = {"vllm-stream-no-failed"}
 
 
-def caught_by(results: list[Result]) -> list[str]:
-    return sorted({r.check_id for r in results if r.verdict in CAUGHT})
+def caught_by(results: list[Result], stall: bool = False) -> list[str]:
+    return sorted({r.check_id for r in results if r.verdict in CAUGHT
+                   or (stall and r.verdict is Verdict.ERROR and r.check_id == "run.exchange-complete")})
 
 
 def provoke_failure(fault: str) -> list[Result]:
@@ -69,7 +74,7 @@ def _fault_caught(name: str) -> list[str]:
     results = run_reference((name,))
     if name in PROVOKED:
         results += provoke_failure(name)
-    return caught_by(results)
+    return caught_by(results, stall=name in STALLS)
 
 
 def measure(workers: int = 4) -> tuple[dict[str, list[str]], dict[str, list[str]]]:

@@ -7,6 +7,8 @@ pytest11 entry point, it stays inert unless the suite modules (conformance/suite
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 import warnings
 from contextlib import ExitStack
@@ -14,8 +16,9 @@ from typing import Any, Callable
 
 import pytest
 
-from conformance.judge import judge_trials
-from conformance.live.runner import Session, select_scenarios
+from conformance.live.client import RecordingClient
+from conformance.live.engine import DEFAULT_CONCURRENCY, Engine, ScenarioRun
+from conformance.live.runner import select_scenarios
 from conformance.live.scenario import Scenario
 from conformance.live.target import Target, TargetError, load_targets_file, parse_header
 from conformance.registry import Check, all_checks
@@ -63,6 +66,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
          help="with the embedded reference server: inject this fault (repeatable)")
     _add(g, "--profile", dest="rc_profile", default=None, metavar="NAME",
          help="with the embedded reference server: a vendor profile")
+    _add(g, "--concurrency", dest="rc_concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+         help="scenarios run at once (1: one request at a time)")
+    _add(g, "--max-duration", dest="rc_max_duration", type=float, default=None, metavar="S",
+         help="wall-clock budget for the run; what finished by then is reported, marked incomplete")
 
 
 def target_from_options(opt: Any) -> Target | None:
@@ -96,52 +103,120 @@ def target_from_options(opt: Any) -> Target | None:
 
 
 class SuiteRun:
-    """State of one pytest session of the suite."""
+    """State of one pytest session of the suite: the target, the engine, and the report at the end."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.results: list[Result] = []
         self.started_at = now_iso()
         self.t0 = time.monotonic()
         self._stack = ExitStack()
-        self._session: Session | None = None
+        self.engine: Engine | None = None
+        self.client: RecordingClient | None = None
         self.target: Target | None = None
-        self.on_judged: Callable[[Result | None], None] | None = None  # progress display hook
+        self.pairs: list[tuple[Scenario, Check]] = []
+        self.on_scenario: Callable[[ScenarioRun], None] | None = None  # progress display hook
+        self.lazy = False  # xdist worker: run a scenario when its first item asks for it
+        self.stop_reason: str | None = None
 
-    def session(self) -> Session:
-        if self._session is None:
-            opt = self.config.option
-            target = target_from_options(opt)
-            if target is None:
-                from conformance.live.embedded import start_embedded
+    def start(self, items: list[pytest.Item]) -> str | None:
+        """Start the target and the engine, run the preflight and queue the collected scenarios. Returns why
+        the endpoint can't be tested, or None."""
+        opt = self.config.option
+        target = target_from_options(opt)
+        if target is None:
+            from conformance.live.embedded import start_embedded
 
-                target = self._stack.enter_context(start_embedded(opt, self.config))
-            self.target = target
-            self._session = Session.open(target)
-        return self._session
+            target = self._stack.enter_context(start_embedded(opt, self.config))
+        self.target = target
+        self.client = RecordingClient(target)
+        self.engine = Engine(target, self.client, opt.rc_concurrency, on_scenario=self._scenario_done)
+        self.pairs = [pair for item in items if (pair := item_pair(item)) is not None]
+        if opt.rc_max_duration:
+            timer = threading.Timer(opt.rc_max_duration,
+                                    lambda: self.engine and self.engine.stop(f"--max-duration {opt.rc_max_duration:g}s reached"))
+            timer.daemon = True
+            timer.start()
+            self._stack.callback(timer.cancel)
+        problem = self.engine.run_preflight()
+        if problem is not None:
+            self.engine.stop(problem)
+            return problem
+        self.lazy = hasattr(self.config, "workerinput")
+        if not self.lazy:
+            self.engine.start(self._plan(sc.id for sc, _ in self.pairs))
+        return None
 
-    def judge(self, sc: Scenario, check: Check) -> Result | None:
-        result = judge_trials(check, self.session().transcripts_for(sc))
-        if result is not None:
-            self.results.append(result)
-        if self.on_judged is not None:
-            self.on_judged(result)
-        return result
+    def _plan(self, ids: Any) -> list[tuple[Scenario, list[Check]]]:
+        wanted = dict.fromkeys(ids)
+        checks: dict[str, list[Check]] = {sid: [] for sid in wanted}
+        scenarios: dict[str, Scenario] = {}
+        for sc, c in self.pairs:
+            if sc.id in checks:
+                checks[sc.id].append(c)
+                scenarios[sc.id] = sc
+        return [(scenarios[sid], checks[sid]) for sid in wanted]
 
-    def finish(self) -> Report | None:
-        if self._session is None:
-            return None
-        try:
-            self._session.cleanup()
-        finally:
-            self._session.close()
+    def _scenario_done(self, r: ScenarioRun) -> None:
+        if self.on_scenario is not None:
+            self.on_scenario(r)
+
+    def result(self, sc: Scenario, check: Check) -> tuple[bool, Result | None]:
+        """(judged, result): judged is False when the run stopped before the scenario ended."""
+        engine = self.engine
+        if engine is None:
+            return False, None
+        if self.lazy and sc.id not in engine.runs and not engine.stopped:
+            engine.start(self._plan([sc.id]))
+        r = engine.wait(sc.id)
+        if r is None:
+            return False, None
+        return True, r.results.get(check.id)
+
+    def results(self) -> list[Result]:
+        """Every judged result, in collection order: what finished, even if the run was stopped."""
+        out: list[Result] = []
+        pre = self.engine.preflight_result() if self.engine else None
+        if pre is not None and (pre.verdict is not Verdict.PASS):
+            out.append(pre)
+        runs = self.engine.runs if self.engine else {}
+        for sc, check in self.pairs:
+            r = runs.get(sc.id)
+            if r is not None and r.done.is_set() and (res := r.results.get(check.id)) is not None:
+                out.append(res)
+        return out
+
+    def finish(self, interrupted: str | None = None) -> Report | None:
+        """The report of what finished. Written before any cleanup, so a stopped run still reports."""
+        if self.engine is None or self.target is None:
             self._stack.close()
-        assert self.target is not None
-        report = Report(target=self.target.describe(), results=self.results, started_at=self.started_at,
+            return None
+        if interrupted:
+            self.engine.stop(interrupted)
+        unfinished = self.engine.unfinished()
+        untested = not self.engine.runs  # the preflight failed, or the run stopped before it began
+        stop = self.engine.stop_reason if (unfinished or interrupted or untested) else None
+        report = Report(target=self.target.describe(), results=self.results(), started_at=self.started_at,
                         duration_s=time.monotonic() - self.t0, mode="run")
-        if self._session.unreachable:
-            report.notes.append(self._session.unreachable)
+        if stop is not None:
+            report.complete = False
+            report.stop_reason = stop
+            if unfinished:
+                report.stop_reason += (f"; {len(unfinished)} scenario(s) not finished: {', '.join(unfinished[:10])}"
+                                       + (" ..." if len(unfinished) > 10 else ""))
         return report
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.stop("the run ended")
+        if self.client is not None:
+            self.client.close()
+        self._stack.close()
+
+
+def item_pair(item: pytest.Item) -> tuple[Scenario, Check] | None:
+    """The (scenario, check) a suite item judges; None for other items (and for a family with no pairs)."""
+    pair = getattr(getattr(item, "callspec", None), "params", {}).get("rc_pair")
+    return pair if isinstance(pair, tuple) else None
 
 
 RUN_KEY = pytest.StashKey[SuiteRun]()
@@ -157,11 +232,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A suite module (conformance/suite/test_<family>.py) gets one item per (scenario, check) pair of its
+    family that can apply: transcript checks with the scenarios they name, stream-only checks with scenarios
+    that stream, every other exchange check with every scenario."""
     if "rc_pair" not in metafunc.fixturenames:
         return
-    opt = metafunc.config.option
-    scenarios = select_scenarios(opt.rc_scenarios)
-    checks = all_checks()
+    family = getattr(metafunc.module, "FAMILY", None)
+    scenarios = select_scenarios(metafunc.config.option.rc_scenarios, family=family)
     pairs = [
         pytest.param(
             (sc, c),
@@ -169,10 +246,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             marks=[getattr(pytest.mark, c.area.replace("-", "_")), getattr(pytest.mark, c.level.value.lower())],
         )
         for sc in scenarios
-        for c in checks
-        if c.pairs_with(sc.id)
+        for c in all_checks()
+        if c.pairs_with(sc)
     ]
     metafunc.parametrize("rc_pair", pairs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start the run once the items are known: the engine runs their scenarios while pytest walks the items."""
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None or not any("rc_pair" in getattr(i, "fixturenames", ()) for i in session.items):
+        return
+    if session.config.option.collectonly:
+        return
+    _install_signal_handlers(session.config)
+    problem = run.start(session.items)
+    if problem is not None:
+        pytest.exit(f"could not test the endpoint: {problem}", returncode=EXIT_UNTESTABLE)
+
+
+EXIT_UNTESTABLE = 3  # DESIGN §7: the endpoint could not be tested at all (preflight failed)
+
+
+def _install_signal_handlers(config: pytest.Config) -> None:
+    """SIGTERM (a CI timeout) stops the run like Ctrl-C does: pytest unwinds and the report is still written."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_term(signum: int, frame: object) -> None:
+        config.stash[RUN_KEY].stop_reason = "stopped by SIGTERM"
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 @pytest.fixture(scope="session")
@@ -181,8 +288,11 @@ def rc_run(request: pytest.FixtureRequest) -> SuiteRun:
 
 
 def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
-    """What the suite module's single test does: judge, then speak pytest."""
-    result = run.judge(sc, check)
+    """What each suite module's test does: wait for the scenario's verdict, then speak pytest."""
+    judged, result = run.result(sc, check)
+    if not judged:
+        reason = run.engine.stop_reason if run.engine else None
+        pytest.skip(f"not judged: the run stopped before {sc.id} ended ({reason or 'no engine'})")
     if result is None:
         pytest.skip("not applicable: no exchange of this scenario is subject to this check")
     v = result.verdict
@@ -201,12 +311,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return
-    report = run.finish()
-    if report is None:
-        return
-    LAST_REPORT = report
-    report_dir = session.config.option.rc_report_dir
-    if report_dir:
-        from conformance.report.writers import write_all
+    interrupted = None
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        interrupted = run.stop_reason or "interrupted (Ctrl-C)"
+    try:
+        report = run.finish(interrupted)
+        if report is None:
+            return
+        LAST_REPORT = report
+        report_dir = session.config.option.rc_report_dir
+        worker = getattr(session.config, "workerinput", {}).get("workerid")
+        if report_dir and worker:  # pytest-xdist: each worker reports what it ran, in a folder of its own
+            report_dir = os.path.join(report_dir, worker)
+        if report_dir:
+            from conformance.report.writers import write_all
 
-        write_all(report, report_dir)
+            write_all(report, report_dir)
+        if not report.complete and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an incomplete run never passes
+    finally:
+        run.close()

@@ -15,10 +15,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 from conformance.exchange import Exchange, Transcript
 from conformance.verdicts import Level, Outcome
+
+if TYPE_CHECKING:
+    from conformance.live.scenario import Scenario
 
 Scope = Literal["exchange", "transcript"]
 
@@ -34,10 +37,14 @@ class Check:
     func: Callable[..., Outcome | None] = field(compare=False, repr=False)
     scenarios: tuple[str, ...] = ()  # transcript checks: the scenarios they judge
     model_dependent: bool = False  # judged over k trials; disagreement is FLAKY
+    stream_only: bool = False  # exchange checks that judge only event streams
 
-    def pairs_with(self, scenario_id: str) -> bool:
-        """Whether (scenario, check) is a suite item: exchange checks judge every scenario's traffic."""
-        return self.scope == "exchange" or scenario_id in self.scenarios
+    def pairs_with(self, scenario: Scenario) -> bool:
+        """Whether (scenario, check) is a suite item: a transcript check names its scenarios; an exchange check
+        judges every scenario's traffic, a stream-only one every scenario that streams."""
+        if self.scope == "transcript":
+            return scenario.id in self.scenarios
+        return scenario.streams or not self.stream_only
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -61,10 +68,14 @@ def _register(check: Check) -> None:
 
 
 def exchange_check(
-    id: str, level: Level, requirement: str, source: str, area: str
+    id: str, level: Level, requirement: str, source: str, area: str, stream_only: bool | None = None
 ) -> Callable[[Callable[[Exchange], Outcome | None]], Callable[[Exchange], Outcome | None]]:
+    """stream_only defaults to True for the `stream` area: such a check is collected only with scenarios that
+    stream (Scenario.streams)."""
+    only = area == "stream" if stream_only is None else stream_only
+
     def deco(func: Callable[[Exchange], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
-        _register(Check(id, Level(level), requirement, source, area, "exchange", func))
+        _register(Check(id, Level(level), requirement, source, area, "exchange", func, stream_only=only))
         return func
 
     return deco

@@ -1,5 +1,5 @@
 """Every check can fail: the suite against the clean reference server is all PASS, and every fault and
-vendor profile of the reference server is caught by at least one check (FAIL or WARN)."""
+vendor profile of the reference server is caught by at least one check (FAIL or WARN; for a fault that stalls, the one ERROR the bound cut makes)."""
 
 from __future__ import annotations
 

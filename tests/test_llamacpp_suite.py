@@ -32,7 +32,7 @@ from jsonschema import Draft202012Validator
 
 from conformance.judge import summarize
 from conformance.live.llamacpp import DEFAULT_ALIAS, TOOLS_CHAT_TEMPLATE, LlamaCppServer, unavailable_reason, xllamacpp_version
-from conformance.live.runner import Session, run_and_judge
+from conformance.live.runner import Run, run_and_judge
 from conformance.live.target import Target
 from conformance.registry import all_checks
 from conformance.report.model import Report
@@ -137,7 +137,7 @@ RUN_BUDGET_S = 300.0  # about 25-30 s on 2 cores; far beyond this something is h
 @dataclass
 class SuiteRun:
     results: list[Result]
-    session: Session
+    session: Run
     duration_s: float
     target: Target
     llamacpp_version: str | None
@@ -177,7 +177,7 @@ def test_run_completes_in_budget_without_errors(run: SuiteRun) -> None:
     print(f"\nllama.cpp suite run: {run.duration_s:.1f} s, xllamacpp {run.llamacpp_version}, "
           f"{summarize(run.results)}")
     assert run.target.model == DEFAULT_ALIAS  # discovery through GET /models worked
-    assert [f"{sid}: {t.error}" for sid, ts in run.session.transcripts.items() for t in ts if t.error] == []
+    assert [f"{t.scenario}: {t.error}" for t in run.session.transcripts if t.error] == []
     errors = [f"{r.check_id} [{r.scenario}]: {r.message}" for r in run.results if r.verdict is Verdict.ERROR]
     assert errors == []  # an ERROR means the suite could not judge: investigate, never freeze
     assert run.duration_s < RUN_BUDGET_S

@@ -123,6 +123,7 @@ def status_class(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="errors.stream-rejection-status",
+    stream_only=True,
     level=Level.MUST,
     requirement="A `stream: true` request rejected before generation gets a 4xx JSON error, not a 2xx stream.",
     source="DESIGN §4 (OpenAI answers invalid stream requests 400/401 with a JSON body)",

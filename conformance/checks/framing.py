@@ -60,6 +60,7 @@ def _where(ev: SSEEvent) -> dict[str, object]:
 
 @exchange_check(
     id="framing.event-name-matches-type",
+    stream_only=True,
     level=Level.MUST,
     requirement="An SSE event's `event:` name equals the `type` in its JSON data.",
     source="DESIGN §4, §5; openai-python dispatches on data.type, other clients on the event name",
@@ -84,6 +85,7 @@ def event_name_matches_type(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.event-line-present",
+    stream_only=True,
     level=Level.SHOULD,
     requirement="Every SSE event has an `event:` line (OpenAI always sends one).",
     source="DESIGN §4, §5; OpenRouter and AWS Bedrock send data-only events",
@@ -104,6 +106,7 @@ def event_line_present(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.no-done-sentinel",
+    stream_only=True,
     level=Level.SHOULD,
     requirement="A Responses stream does not end with `data: [DONE]` (that is the Chat Completions convention).",
     source="DESIGN §4, §5; OpenRouter and vLLM-style servers append [DONE]",
@@ -119,6 +122,7 @@ def no_done_sentinel(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.nothing-after-done",
+    stream_only=True,
     level=Level.MUST,
     requirement="No event follows a `data: [DONE]` marker.",
     source="openai-python Stream stops reading at [DONE], so later events are lost",
@@ -134,6 +138,7 @@ def nothing_after_done(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.data-is-json-object",
+    stream_only=True,
     level=Level.MUST,
     requirement="The `data:` of every SSE event is one JSON object.",
     source=f"DESIGN §5; openai-python calls sse.json() on every event; {WHATWG}",
@@ -154,6 +159,7 @@ def data_is_json_object(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.stream-content-type",
+    stream_only=True,
     level=Level.MUST,
     requirement="A streamed response has content type `text/event-stream` (any charset parameter is utf-8).",
     source=f"{WHATWG} (event streams are always UTF-8); DESIGN §4",
@@ -174,6 +180,7 @@ def stream_content_type(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.stream-charset",
+    stream_only=True,
     level=Level.SHOULD,
     requirement="A streamed response declares `charset=utf-8` as OpenAI does.",
     source="DESIGN §4 (all OpenAI recordings: `text/event-stream; charset=utf-8`; xAI and Bedrock omit it)",
@@ -211,6 +218,7 @@ def non_stream_json(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="framing.stream-request-streams",
+    stream_only=True,
     level=Level.MUST,
     requirement="A `stream: true` request is answered with an event stream, or with a 4xx/5xx JSON error.",
     source="DESIGN §4; openai-python reads a JSON 2xx body as an empty event stream",

@@ -101,6 +101,7 @@ def input_items_body(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="schema.stream-events",
+    stream_only=True,
     level=Level.MUST,
     requirement="Every stream event of a known type matches its own type's schema; every event has a `type`.",
     source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4 (streams before 2025-08-15 lack sequence_number)",
@@ -131,6 +132,7 @@ def stream_events(ex: Exchange) -> Outcome | None:
 
 @exchange_check(
     id="schema.stream-event-types",
+    stream_only=True,
     level=Level.SHOULD,
     requirement="Every stream event's `type` is one the Responses API defines (keep-alive pings aside).",
     source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; AWS Bedrock sends response.reasoning_part.*",

@@ -14,6 +14,7 @@ from pathlib import Path
 from conformance.cli import UsageError
 from conformance.report import gate
 from conformance.report.console import ConsoleReporter
+from conformance.live.engine import DEFAULT_CONCURRENCY
 from conformance.live.target import TargetError, load_targets_file, parse_header
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
@@ -37,6 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trials", type=int, default=1, metavar="K",
                    help="trials of each model-dependent scenario; disagreement is FLAKY")
     p.add_argument("--scenario", action="append", metavar="ID", help="run only this scenario (repeatable)")
+    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time)")
+    p.add_argument("--max-duration", type=float, default=None, metavar="S",
+                   help="wall-clock budget for the run: what finished by then is reported, marked incomplete")
+    p.add_argument("--parallel-targets", type=int, default=2, metavar="N",
+                   help="with --targets: how many targets run at once, each in its own process (default: 2)")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="embedded reference server only: inject this fault (repeatable)")
@@ -50,12 +57,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | None) -> list[str]:
     out = [
         "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
-        "-p", "conformance.pytest_plugin", "-p", "no:terminal",
+        "-p", "conformance.pytest_plugin", "-p", "no:terminal", "--capture=no",  # progress comes from worker threads
         "--report-dir", str(report_dir),
         "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
         "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),
-        "--auth-header", args.auth_header,
+        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency),
     ]
+    if args.max_duration:
+        out += ["--max-duration", str(args.max_duration)]
     if args.targets:
         out += ["--targets", args.targets, "--target", target_name or ""]
     if args.base_url:
@@ -110,11 +119,13 @@ def _validate(args: argparse.Namespace) -> list[str | None]:
             select_scenarios(args.scenario)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    for name, v in (("--trials", args.trials), ("--max-output-tokens", args.max_output_tokens)):
+    for name, v in (("--trials", args.trials), ("--max-output-tokens", args.max_output_tokens),
+                    ("--concurrency", args.concurrency), ("--parallel-targets", args.parallel_targets)):
         if v < 1:
             raise UsageError(f"{name} must be at least 1")
-    for name, v in (("--request-timeout", args.request_timeout), ("--idle-timeout", args.idle_timeout)):
-        if v <= 0:
+    for name, v in (("--request-timeout", args.request_timeout), ("--idle-timeout", args.idle_timeout),
+                    ("--max-duration", args.max_duration)):
+        if v is not None and v <= 0:
             raise UsageError(f"{name} must be positive")
     return [None]
 
@@ -140,7 +151,8 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
     if report is None:
         print(f"responses-conformance run: pytest stopped before the suite ran (exit code {int(code)})", file=sys.stderr)
         return None
-    console.finish(report, report_dir)
+    if not any(r.check_id == "run.preflight" for r in report.results):
+        console.finish(report, report_dir)  # an untestable endpoint gets one line (exit_code), not a table
     return report
 
 
@@ -151,26 +163,83 @@ class _Progress:
         self.console = console
 
     def pytest_collection_finish(self, session) -> None:
-        from conformance.pytest_plugin import RUN_KEY  # lazy: the CLI imports this module for every command
+        from conformance.pytest_plugin import RUN_KEY, item_pair  # lazy: the CLI imports this module for every command
 
-        self.console.start(len(session.items), "checking")
-        session.config.stash[RUN_KEY].on_judged = self.console.advance
+        scenarios = {pair[0].id for item in session.items if (pair := item_pair(item))}
+        self.console.start(len(session.items), "checking", scenarios=len(scenarios))
+        session.config.stash[RUN_KEY].on_scenario = self.console.scenario_done
+
+
+EXIT_UNTESTABLE = 3  # DESIGN §7: preflight failed (unreachable, key refused, unknown model)
+EXIT_SIGNAL = {"stopped by SIGTERM": 143, "interrupted (Ctrl-C)": 130}
+
+
+def exit_code(report, args: argparse.Namespace) -> int:
+    """The run's exit status: 3 if the endpoint could not be tested, 128+N if a signal stopped it, else the
+    CI gate's (an incomplete run is never 0)."""
+    if any(r.check_id == "run.preflight" for r in report.results):
+        print(f"responses-conformance run: {report.results[0].message}", file=sys.stderr)
+        return EXIT_UNTESTABLE
+    for note in report.notes:
+        print(f"note: {note}")
+    code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
+    for line in lines if not args.quiet else (lines[-1:] if code else []):
+        print(line, file=sys.stderr)
+    if not report.complete:
+        print(f"responses-conformance run: incomplete: {report.stop_reason}", file=sys.stderr)
+        return EXIT_SIGNAL.get(report.stop_reason.split(";")[0] if report.stop_reason else "", max(code, 1))
+    return code
 
 
 def main(args: argparse.Namespace) -> int:
     names = _validate(args)
     gate.validate_arguments(args)
     root = Path(args.report_dir)
-    worst = 0
-    for name in names:
-        report_dir = root / name if name and len(names) > 1 else root
-        report = run_one(args, report_dir, name)
-        if report is None:
-            return 2
-        for note in report.notes:
-            print(f"note: {note}")
-        code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
-        for line in lines if not args.quiet else (lines[-1:] if code else []):
-            print(line, file=sys.stderr)
-        worst = max(worst, code)
-    return worst
+    if len(names) > 1:
+        return run_targets(args, names, root)
+    report = run_one(args, root, names[0])
+    if report is None:
+        return 2
+    return exit_code(report, args)
+
+
+def run_targets(args: argparse.Namespace, names: list[str | None], root: Path) -> int:
+    """Each target of a targets file in its own process (at most --parallel-targets at once), each into
+    root/NAME; their lines are relayed with the target's name. The worst exit status wins."""
+    import subprocess
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = _without(args._argv, {"--target", "--report-dir", "--parallel-targets"})
+    lock = threading.Lock()
+
+    def one(name: str) -> int:
+        cmd = [sys.executable, "-m", "conformance", *base, "--target", name, "--report-dir", str(root / name)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                stdin=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            with lock:
+                print(f"[{name}] {line.rstrip()}", file=sys.stderr, flush=True)
+        return proc.wait()
+
+    with ThreadPoolExecutor(max_workers=args.parallel_targets) as pool:
+        codes = list(pool.map(one, [n for n in names if n]))
+    return max(codes, default=0)
+
+
+def _without(argv: list[str], options: set[str]) -> list[str]:
+    """argv without the given options (and their values), in either `--opt v` or `--opt=v` form."""
+    out: list[str] = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a in options:
+            skip = True
+            continue
+        if a.split("=", 1)[0] in options:
+            continue
+        out.append(a)
+    return out

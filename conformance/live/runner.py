@@ -1,147 +1,81 @@
-"""Run scenarios against a target: model discovery, each scenario once per session (k trials for
-model-dependent ones), and cleanup of what the run stored. No judging here; see judge.py."""
+"""The suite without pytest (kill matrix, benchmarks, the suite's own tests): preflight, every selected
+scenario through the engine, every (scenario, check) pair that applies. No judging here; see judge.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from typing import Iterable
 
-from conformance.exchange import Exchange, Transcript
+from conformance.exchange import Transcript
 from conformance.live.client import RecordingClient
-from conformance.live.scenario import Scenario, all_scenarios, run_scenario
+from conformance.live.engine import DEFAULT_CONCURRENCY, Engine
+from conformance.live.scenario import Scenario, all_scenarios
 from conformance.live.target import Target
+from conformance.registry import Check, all_checks
 from conformance.verdicts import Result
 
 
-class DiscoveryError(Exception):
-    """GET /models did not give a model id; the message says why."""
+def select_scenarios(ids: Iterable[str] | None = None, family: str | None = None) -> list[Scenario]:
+    """The scenarios named (all by default), optionally only those of one family, in registration order."""
+    scenarios = all_scenarios()
+    if ids is not None:
+        wanted = list(ids)
+        known = {s.id for s in scenarios}
+        unknown = [i for i in wanted if i not in known]
+        if unknown:
+            raise ValueError(f"unknown scenario(s) {unknown}; known: {sorted(known)}")
+        scenarios = [s for s in scenarios if s.id in wanted]
+    return [s for s in scenarios if family is None or s.family == family]
 
 
-def discover_model(client: RecordingClient) -> tuple[str | None, Exchange]:
-    """The first model id from GET /models, and the exchange that told us."""
-    ex = client.request("GET", "models", label="models")
-    body = ex.response.body
-    if ex.ok and isinstance(body, dict) and isinstance(body.get("data"), list):
-        for m in body["data"]:
-            if isinstance(m, dict) and isinstance(m.get("id"), str):
-                return m["id"], ex
-    return None, ex
-
-
-def describe_failure(ex: Exchange) -> str:
-    if ex.transport_error:
-        return ex.transport_error
-    return f"GET {ex.request.path} answered HTTP {ex.response.status} without a model id"
+def plan(scenarios: Iterable[Scenario], checks: Iterable[Check] | None = None) -> list[tuple[Scenario, list[Check]]]:
+    """Each scenario with the checks that can apply to it."""
+    checks = list(all_checks() if checks is None else checks)
+    return [(sc, [c for c in checks if c.pairs_with(sc)]) for sc in scenarios]
 
 
 @dataclass
-class Session:
-    """One run against one target: transcripts by scenario id (a list of trials each)."""
+class Run:
+    """A finished run: the preflight's verdict (if it failed), every judged result, and how it ended."""
 
-    target: Target
-    client: RecordingClient
-    transcripts: dict[str, list[Transcript]] = field(default_factory=dict)
-    stored_ids: list[str] = field(default_factory=list)
-    unreachable: str | None = None  # set once the endpoint proved unreachable: later scenarios don't retry
+    results: list[Result]
+    transcripts: list[Transcript]
+    engine: Engine
 
-    @classmethod
-    def open(cls, target: Target) -> Session:
-        client = RecordingClient(target)
-        session = cls(target, client)
-        if target.model is None:
-            model, ex = discover_model(client)
-            if model is None:
-                reason = describe_failure(ex)
-                if ex.transport_error and ex.response.status is None:
-                    session.unreachable = f"the endpoint could not be reached: {reason}"
-                else:
-                    session.unreachable = (
-                        f"no model given and model discovery failed ({reason}); pass --model"
-                    )
-            else:
-                target.model = model
-        return session
-
-    def transcripts_for(self, sc: Scenario) -> list[Transcript]:
-        """Run the scenario on first use (k trials if model-dependent), then serve it from the cache."""
-        if sc.id not in self.transcripts:
-            trials = self.target.trials if sc.model_dependent else 1
-            runs: list[Transcript] = []
-            for k in range(trials):
-                if self.unreachable:
-                    runs.append(Transcript(scenario=sc.id, error=self.unreachable, trial=k))
-                    continue
-                t, stored = run_scenario(sc, self.target, self.client, trial=k)
-                self.stored_ids.extend(stored)
-                if t.error and t.error.startswith("the endpoint could not be reached"):
-                    self.unreachable = t.error
-                runs.append(t)
-            self.transcripts[sc.id] = runs
-        return self.transcripts[sc.id]
-
-    def cleanup(self) -> int:
-        """Delete the responses this run stored (best effort, bounded by the client's timeouts)."""
-        deleted = 0
-        if self.unreachable:
-            return 0
-        for rid in dict.fromkeys(self.stored_ids):
-            ex = self.client.request("DELETE", f"responses/{rid}", label="cleanup")
-            deleted += ex.ok
-            if ex.transport_error or ex.response.status in (404, 405, 501):
-                break  # no DELETE here (or endpoint gone): stop trying
-        self.stored_ids.clear()
-        return deleted
-
-    def close(self) -> None:
-        self.client.close()
+    @property
+    def stop_reason(self) -> str | None:
+        return self.engine.stop_reason
 
 
-def select_scenarios(ids: Iterable[str] | None = None) -> list[Scenario]:
-    scenarios = all_scenarios()
-    if ids is None:
-        return scenarios
-    wanted = list(ids)
-    known = {s.id for s in scenarios}
-    unknown = [i for i in wanted if i not in known]
-    if unknown:
-        raise ValueError(f"unknown scenario(s) {unknown}; known: {sorted(known)}")
-    return [s for s in scenarios if s.id in wanted]
-
-
-def run_scenarios(target: Target, ids: Iterable[str] | None = None,
-                  on_transcript: Callable[[Transcript], None] | None = None) -> list[Transcript]:
-    """Run the selected scenarios (all by default) and return every transcript (trials flattened)."""
-    session = Session.open(target)
-    out: list[Transcript] = []
-    try:
-        for sc in select_scenarios(ids):
-            for t in session.transcripts_for(sc):
-                out.append(t)
-                if on_transcript:
-                    on_transcript(t)
-        session.cleanup()
-    finally:
-        session.close()
-    return out
-
-
-def run_and_judge(target: Target, ids: Iterable[str] | None = None) -> tuple[list[Result], Session]:
-    """The whole suite without pytest (for benchmarks and the kill matrix): every scenario x check pair."""
-    from conformance.judge import judge_trials
-    from conformance.registry import all_checks
-
-    checks = all_checks()
-    session = Session.open(target)
+def run_suite(target: Target, ids: Iterable[str] | None = None, checks: Iterable[Check] | None = None,
+              concurrency: int = DEFAULT_CONCURRENCY) -> Run:
+    """Preflight, then the selected scenarios; results in scenario order, then check order."""
+    client = RecordingClient(target)
+    engine = Engine(target, client, concurrency)
     results: list[Result] = []
     try:
-        for sc in select_scenarios(ids):
-            trials = session.transcripts_for(sc)
-            for c in checks:
-                if c.pairs_with(sc.id):
-                    r = judge_trials(c, trials)
-                    if r is not None:
-                        results.append(r)
-        session.cleanup()
+        problem = engine.run_preflight()
+        if problem is not None:
+            engine.stop(problem)
+            pre = engine.preflight_result()
+            return Run([pre] if pre else [], [], engine)
+        engine.start(plan(select_scenarios(ids), checks))
+        engine.wait_all()
+        engine.join(target.request_timeout_s)
     finally:
-        session.close()
-    return results, session
+        client.close()
+    transcripts = [t for r in engine.runs.values() for t in r.transcripts if t is not None]
+    for r in engine.runs.values():
+        results += [res for c in r.checks if (res := r.results.get(c.id)) is not None]
+    return Run(results, transcripts, engine)
+
+
+def run_scenarios(target: Target, ids: Iterable[str] | None = None) -> list[Transcript]:
+    """Run the selected scenarios (all by default) and return every transcript (trials flattened)."""
+    return run_suite(target, ids, checks=[]).transcripts
+
+
+def run_and_judge(target: Target, ids: Iterable[str] | None = None) -> tuple[list[Result], Run]:
+    """The whole suite without pytest: every scenario x check pair that applies."""
+    run = run_suite(target, ids)
+    return run.results, run

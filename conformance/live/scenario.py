@@ -15,6 +15,7 @@ from typing import Any, Callable
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import response_id
 from conformance.live.client import RecordingClient
+from conformance.live.shared import Resource, Shared, Use
 from conformance.live.target import Target
 
 
@@ -28,16 +29,35 @@ class Scenario:
     description: str
     func: Callable[[ScenarioContext], None]
     model_dependent: bool = False  # run `target.trials` times; its model-dependent checks may be FLAKY
+    # Whether it sends stream requests: only such scenarios are paired with stream-only checks (a test runs
+    # every scenario against the reference server and holds this to what each really sends).
+    streams: bool = False
+    uses: tuple[tuple[str, Use], ...] = ()  # shared resources (live/shared.py) it borrows, by key, and how
+    owns: tuple[str, ...] = ()  # shared resources it makes
+
+    @property
+    def family(self) -> str:
+        """The id's prefix: the pytest module (conformance/suite/test_<family>.py) that runs it."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def rank(self) -> int:
+        """Queue order: owners of shared resources first, then readers, mutators, destroyers."""
+        return max((int(how) for _, how in self.uses), default=-1)
 
 
 _SCENARIOS: dict[str, Scenario] = {}
 
 
-def scenario(id: str, description: str, model_dependent: bool = False) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
+def scenario(id: str, description: str, model_dependent: bool = False, streams: bool = False,
+             uses: dict[Resource, Use] | None = None,
+             ) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
     def deco(func: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
         if id in _SCENARIOS and _SCENARIOS[id].func is not func:
             raise ValueError(f"duplicate scenario id {id!r}")
-        _SCENARIOS[id] = Scenario(id, description, func, model_dependent)
+        borrowed = tuple((r.key, how) for r, how in (uses or {}).items() if r.owner != id)
+        owned = tuple(r.key for r in (uses or {}) if r.owner == id)
+        _SCENARIOS[id] = Scenario(id, description, func, model_dependent, streams, borrowed, owned)
         return func
 
     return deco
@@ -55,12 +75,18 @@ def nonce(prefix: str = "CODE") -> str:
 
 
 class ScenarioContext:
-    def __init__(self, target: Target, client: RecordingClient, transcript: Transcript) -> None:
+    def __init__(self, target: Target, client: RecordingClient, transcript: Transcript,
+                 shared: Shared | None = None) -> None:
         self.target = target
         self.client = client
         self.transcript = transcript
         self.params = transcript.params
-        self.stored_ids: list[str] = []  # responses this run stored; deleted at the end of the run
+        self.shared = shared or Shared()
+        self.stored_ids: list[str] = []  # responses this scenario stored; deleted as soon as it ends
+
+    def use(self, resource: Resource, how: Use = Use.READ, label: str | None = None) -> dict[str, Any] | None:
+        """The shared resource's value (None if it could not be made); its exchanges join this transcript."""
+        return self.shared.use(self, resource, how, label).value
 
     @property
     def model(self) -> str:
@@ -104,10 +130,11 @@ class ScenarioContext:
             time.sleep(interval_s)
 
 
-def run_scenario(sc: Scenario, target: Target, client: RecordingClient, trial: int = 0) -> tuple[Transcript, list[str]]:
+def run_scenario(sc: Scenario, target: Target, client: RecordingClient, trial: int = 0,
+                 shared: Shared | None = None) -> tuple[Transcript, list[str]]:
     """Run one scenario; returns its transcript and the response ids it stored. Never raises."""
     t = Transcript(scenario=sc.id, trial=trial)
-    ctx = ScenarioContext(target, client, t)
+    ctx = ScenarioContext(target, client, t, shared)
     try:
         sc.func(ctx)
     except ScenarioAborted as exc:

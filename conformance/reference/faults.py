@@ -692,6 +692,8 @@ _ALL = [
            events=_whole(_drop_terminal)),
     _fault("stream-idle-hang", "Half-way through, the stream goes silent and the connection stays open.",
            "synthetic", chunks=_hang_midway),
+    _fault("no-in-progress", "Streams skip `response.in_progress`: `response.created` is followed by the output.",
+           "synthetic", events=_drop_types("response.in_progress")),
     _fault("event-name-mismatch", "`event: response.output_item.created` for `response.output_item.added` "
            "data.", "synthetic", chunks=_rename_event_line),
     _fault("invalid-json-data", "The `data:` of `response.output_item.added` is not valid JSON.", "synthetic",

@@ -7,8 +7,9 @@ Text, never parsed as rich markup.
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,6 +20,9 @@ from conformance.redact import scrub
 from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, one_line
 from conformance.report.model import Report
 from conformance.verdicts import Result
+
+if TYPE_CHECKING:
+    from conformance.live.engine import ScenarioRun
 
 STYLE = {
     "PASS": "green",
@@ -46,11 +50,17 @@ class ConsoleReporter:
         self.out = Console(file=out or sys.stdout, markup=False, highlight=False, emoji=False)
         self._progress: Progress | None = None
         self._task: int | None = None
+        self._lock = threading.RLock()
+        self._scenarios_done = 0
+        self._scenarios_total: int | None = None
         self._counts = {v: 0 for v in DISPLAY_ORDER}
 
-    def start(self, total: int | None = None, description: str = "judging") -> None:
+    def start(self, total: int | None = None, description: str = "judging", scenarios: int | None = None) -> None:
         if self.quiet:
             return
+        self._scenarios_total = scenarios
+        if not self.err.is_terminal:
+            return  # no bar in a CI log: scenario_done prints one line per finished scenario instead
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -67,6 +77,9 @@ class ConsoleReporter:
         if result is not None:
             self._counts[result.verdict.value] += 1
         if self._progress is None or self._task is None:
+            if result is not None and result.verdict.value in BLOCKING and not self.quiet:
+                self.err.print(_text(f"{result.verdict.value:<5} {result.check_id} [{result.scenario}] "
+                                     f"{one_line(result.message, 200)}"), soft_wrap=True)
             return
         if result is not None and result.verdict.value in BLOCKING:
             line = Text(f"{result.verdict.value:<5} ", style=STYLE[result.verdict.value])
@@ -74,6 +87,27 @@ class ConsoleReporter:
             self._progress.console.print(line)
         tally = " ".join(f"{self._counts[v]} {v}" for v in DISPLAY_ORDER if self._counts[v] and v != "PASS")
         self._progress.update(self._task, advance=n, tally=tally)
+
+    def scenario_done(self, run: ScenarioRun) -> None:
+        """A scenario ended and was judged (called from the engine's worker threads)."""
+        results = [r for r in run.results.values() if r is not None]
+        with self._lock:
+            if self._progress is not None or self.quiet:
+                for r in results:
+                    self.advance(r)
+                return
+            self._scenarios_done += 1
+            counts = {v: 0 for v in DISPLAY_ORDER}
+            for r in results:
+                counts[r.verdict.value] += 1
+            tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no results"
+            of = f"/{self._scenarios_total}" if self._scenarios_total else ""
+            self.err.print(_text(f"[{self._scenarios_done}{of}] {run.scenario.id}: {tally} in {run.seconds:.1f} s"),
+                           soft_wrap=True)
+            for r in results:
+                if r.verdict.value in BLOCKING:
+                    self.err.print(_text(f"  {r.verdict.value} {r.check_id}: {one_line(r.message, 200)}"),
+                                   soft_wrap=True)
 
     def finish(self, report: Report, report_dir: str | Path | None = None) -> None:
         if self._progress is not None:

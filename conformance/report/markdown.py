@@ -33,6 +33,9 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     results = data["results"]
     summary = data["summary"]
     out = [f"# Responses API conformance: {cell(target.get('name') or 'target')}", ""]
+    if data.get("complete") is False:
+        out += [f"> **Incomplete run:** {cell(data.get('stop_reason') or 'stopped early', 1000)}. The results "
+                "below are what finished.", ""]
     facts = [
         f"model {code(str(target['model']))}" if target.get("model") else "",
         f"at {code(str(target['base_url']))}" if target.get("base_url") else "",

@@ -6,6 +6,8 @@ from __future__ import annotations
 from conformance.exchange import Exchange
 from conformance.extract import final_response, response_id
 from conformance.live.scenario import ScenarioContext, scenario
+from conformance.live.scenarios.basic import FOREGROUND
+from conformance.live.shared import Use
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
 POLL_TIMEOUT_S = 30.0
@@ -35,7 +37,7 @@ def poll(ctx: ScenarioContext) -> None:
 
 
 @scenario("background.cancel", "A background response cancelled at once, then read back; and a cancel of "
-          "a foreground response, which must be refused")
+          "a foreground response (basic.string-input's), which must be refused", uses={FOREGROUND: Use.MUTATE})
 def cancel(ctx: ScenarioContext) -> None:
     created = ctx.create("create", {"input": "Count to 500, separated by commas.", "background": True,
                                     "store": True,
@@ -44,14 +46,13 @@ def cancel(ctx: ScenarioContext) -> None:
     if rid and created.ok:
         ctx.request("cancel", "POST", f"responses/{rid}/cancel")
         ctx.poll("retrieve", rid, _finished, timeout_s=_poll_limit(ctx))
-    fg = ctx.create("fg-create", {"input": "Say hello.", "store": True, "max_output_tokens": 16})
-    fg_id = response_id(fg)
-    if fg_id and fg.ok:
-        ctx.request("fg-cancel", "POST", f"responses/{fg_id}/cancel")
+    fg = ctx.use(FOREGROUND, Use.MUTATE, label="fg-create")
+    if fg and fg["id"]:
+        ctx.request("fg-cancel", "POST", f"responses/{fg['id']}/cancel")
 
 
 @scenario("background.stream-resume", "A streamed background response, then GET ?stream=true&starting_after=N "
-          "to resume after its second event")
+          "to resume after its second event", streams=True)
 def stream_resume(ctx: ScenarioContext) -> None:
     first = ctx.create("stream", {"input": "Say hello.", "background": True, "store": True,
                                   "max_output_tokens": 16}, stream=True)

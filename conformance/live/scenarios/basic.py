@@ -5,15 +5,28 @@ Each plants a nonce where only a working feature can carry it to the model (DESI
 
 from __future__ import annotations
 
+from typing import Any
+
+from conformance.extract import response_id
 from conformance.live.scenario import ScenarioContext, nonce, scenario
+from conformance.live.shared import Resource, Use
+
+
+def _echo(ctx: ScenarioContext) -> dict[str, Any] | None:
+    word = nonce("ECHO")
+    ctx.params["nonce"] = word
+    created = ctx.create("create", {"input": f"Repeat this code word exactly: {word}"})
+    return {"id": response_id(created) if created.ok else None}
+
+
+# A stored foreground response nobody reads again: background.cancel tries to cancel it (which must be refused).
+FOREGROUND = Resource("foreground-response", owner="basic.string-input", make=_echo)
 
 
 @scenario("basic.string-input", "POST /responses with a plain string input asking to repeat a code word",
-          model_dependent=True)
+          model_dependent=True, uses={FOREGROUND: Use.READ})
 def string_input(ctx: ScenarioContext) -> None:
-    word = nonce("ECHO")
-    ctx.params["nonce"] = word
-    ctx.create("create", {"input": f"Repeat this code word exactly: {word}"})
+    ctx.use(FOREGROUND)
 
 
 @scenario("basic.message-roles", "A message list with system, developer and user roles; a code word in each "

@@ -1,17 +1,16 @@
-"""`metadata` must come back exactly as sent, on create and on retrieve."""
+"""`metadata` must come back exactly as sent, on create and on retrieve (the shared stored response)."""
 
 from __future__ import annotations
 
-from conformance.extract import response_id
-from conformance.live.scenario import ScenarioContext, nonce, scenario
+from conformance.live.scenario import ScenarioContext, scenario
+from conformance.live.scenarios.storage import STORED
+from conformance.live.shared import Use
 
 
-@scenario("metadata.echo", "Create with metadata (store: true), then GET it back")
+@scenario("metadata.echo", "Create with metadata (store: true), then GET it back", uses={STORED: Use.READ})
 def echo(ctx: ScenarioContext) -> None:
-    metadata = {"suite": "responses-conformance", "run": nonce("META")}
-    ctx.params["metadata"] = metadata
-    created = ctx.create("create", {"input": "Say hello.", "metadata": metadata, "store": True,
-                                    "max_output_tokens": 16})
-    rid = response_id(created)
-    if rid and created.ok:
-        ctx.retrieve("retrieve", rid)
+    stored = ctx.use(STORED)
+    if stored:
+        ctx.params["metadata"] = stored["metadata"]
+        if stored["id"]:
+            ctx.retrieve("retrieve", stored["id"])

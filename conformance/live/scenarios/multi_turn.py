@@ -7,6 +7,8 @@ from typing import Any
 
 from conformance.extract import final_response, response_id
 from conformance.live.scenario import ScenarioContext, nonce, scenario
+from conformance.live.scenarios.limits import UNSTORED
+from conformance.live.shared import Resource, Use
 
 RECALL_QUESTION = "What code word did I ask you to remember? Reply with the code word only."
 
@@ -32,29 +34,38 @@ def replayable(resp: dict[str, Any] | None) -> list[dict[str, Any]]:
             if isinstance(i, dict) and i.get("type") in ("message", "function_call")]
 
 
-@scenario("multi_turn.previous-response-id", "Turn 1 plants a code word; turn 2 (previous_response_id) asks "
-          "for it", model_dependent=True)
-def previous_response_id(ctx: ScenarioContext) -> None:
+def _plant(ctx: ScenarioContext) -> dict[str, Any] | None:
     word = nonce("MEM")
-    ctx.params["nonce"] = word
-    first = ctx.create("turn1", {"input": f"Remember this code word: {word}. Reply with OK."})
-    rid = response_id(first)
-    if rid is None:
+    opening = {"role": "user", "content": f"Remember this code word: {word}. Reply with OK."}
+    first = ctx.create("turn1", {"input": [opening]})
+    return {"nonce": word, "opening": opening, "id": response_id(first), "ok": first.ok,
+            "response": final_response(first)}
+
+
+# Turn 1 of both ways to continue a conversation: previous_response_id and the history sent back by hand.
+PLANTED = Resource("planted-code-word", owner="multi_turn.previous-response-id", make=_plant)
+
+
+@scenario("multi_turn.previous-response-id", "Turn 1 plants a code word; turn 2 (previous_response_id) asks "
+          "for it", model_dependent=True, uses={PLANTED: Use.READ})
+def previous_response_id(ctx: ScenarioContext) -> None:
+    first = ctx.use(PLANTED)
+    if not first or first["id"] is None:
         return
-    ctx.params["turn1_id"] = rid
-    ctx.create("turn2", {"input": RECALL_QUESTION, "previous_response_id": rid})
+    ctx.params.update(nonce=first["nonce"], turn1_id=first["id"])
+    ctx.create("turn2", {"input": RECALL_QUESTION, "previous_response_id": first["id"]})
 
 
 @scenario("multi_turn.manual-history", "Turn 2 sends turn 1's input and output items back as input "
-          "(store: false), then asks for the code word", model_dependent=True)
+          "(store: false), then asks for the code word", model_dependent=True, uses={PLANTED: Use.READ})
 def manual_history(ctx: ScenarioContext) -> None:
-    word = nonce("HIST")
-    ctx.params["nonce"] = word
-    opening = {"role": "user", "content": f"Remember this code word: {word}. Reply with OK."}
-    first = ctx.create("turn1", {"input": [opening], "store": False})
-    if not first.ok:
+    first = ctx.use(PLANTED)
+    if not first:
         return
-    history = [opening, *replayable(final_response(first)), {"role": "user", "content": RECALL_QUESTION}]
+    ctx.params["nonce"] = first["nonce"]
+    if not first["ok"]:
+        return
+    history = [first["opening"], *replayable(first["response"]), {"role": "user", "content": RECALL_QUESTION}]
     ctx.create("turn2", {"input": history, "store": False})
 
 
@@ -78,11 +89,11 @@ def instructions_not_inherited(ctx: ScenarioContext) -> None:
     })
 
 
-@scenario("multi_turn.unstored-previous-response", "Turn 1 with store: false; turn 2 names it in "
-          "previous_response_id, which must be refused")
+@scenario("multi_turn.unstored-previous-response", "Turn 1 with store: false (limits.max-output-tokens's "
+          "response); turn 2 names it in previous_response_id, which must be refused", uses={UNSTORED: Use.READ})
 def unstored_previous_response(ctx: ScenarioContext) -> None:
-    first = ctx.create("turn1", {"input": "Say OK.", "store": False, "max_output_tokens": 16})
-    rid = response_id(first)
+    first = ctx.use(UNSTORED, label="turn1")
+    rid = first["id"] if first else None
     if rid is None:
         return
     ctx.params["turn1_id"] = rid

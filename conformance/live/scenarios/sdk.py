@@ -177,7 +177,7 @@ def create(ctx: ScenarioContext) -> None:
     _run(ctx, "create", call)
 
 
-@scenario("sdk.stream", "client.responses.stream(): iterate the events, then get_final_response()")
+@scenario("sdk.stream", "client.responses.stream(): iterate the events, then get_final_response()", streams=True)
 def stream(ctx: ScenarioContext) -> None:
     def call(client: openai.OpenAI) -> dict[str, Any]:
         with client.responses.stream(model=ctx.model, input="Say hello.",

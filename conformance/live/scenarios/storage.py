@@ -1,33 +1,55 @@
-"""Stored responses: retrieve, input_items (order and pagination), delete. All optional features: a clean
-refusal is UNSUPPORTED. Answers are capped at 16 tokens; only the stored state matters here."""
+"""Stored responses: retrieve, input_items (order and pagination), delete, and metadata. All read ONE stored
+response with three user messages and metadata (STORED): the preflight's create when the engine ran one, else
+made by storage.retrieve. All optional features: a clean refusal is UNSUPPORTED. Answers are capped at 16
+tokens; only the stored state matters here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.extract import response_id
 from conformance.live.scenario import ScenarioContext, nonce, scenario
+from conformance.live.shared import Resource, Use
 
 SHORT = 16  # OpenAI's minimum max_output_tokens
 
 
-@scenario("storage.retrieve", "Create (store: true), then GET /responses/{id}")
-def retrieve(ctx: ScenarioContext) -> None:
-    created = ctx.create("create", {"input": "Say hello.", "store": True, "max_output_tokens": SHORT})
-    rid = response_id(created)
-    if rid and created.ok:
-        ctx.retrieve("retrieve", rid)
-
-
-@scenario("storage.input-items", "Create with three user messages, then list input_items: default order, "
-          "asc, desc, limit=1 and the page after it")
-def input_items(ctx: ScenarioContext) -> None:
+def stored_request() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body of the shared stored create, and what its readers need to know about it."""
     words = [nonce("ITEM") for _ in range(3)]
-    ctx.params["items"] = words
-    created = ctx.create("create", {"input": [{"role": "user", "content": w} for w in words], "store": True,
-                                    "max_output_tokens": SHORT})
+    metadata = {"suite": "responses-conformance", "run": nonce("META")}
+    body = {"input": [{"role": "user", "content": w} for w in words], "metadata": metadata, "store": True,
+            "max_output_tokens": SHORT}
+    return body, {"items": words, "metadata": metadata}
+
+
+def _make_stored(ctx: ScenarioContext) -> dict[str, Any] | None:
+    body, facts = stored_request()
+    created = ctx.create("create", body)
     rid = response_id(created)
-    if not (rid and created.ok):
+    return {**facts, "id": rid if created.ok else None}
+
+
+STORED = Resource("stored-response", owner="storage.retrieve", make=_make_stored)
+
+
+@scenario("storage.retrieve", "Create (store: true), then GET /responses/{id}", uses={STORED: Use.READ})
+def retrieve(ctx: ScenarioContext) -> None:
+    stored = ctx.use(STORED)
+    if stored and stored["id"]:
+        ctx.retrieve("retrieve", stored["id"])
+
+
+@scenario("storage.input-items", "The stored response of three user messages: list input_items in the default "
+          "order, asc, desc, limit=1 and the page after it", uses={STORED: Use.READ})
+def input_items(ctx: ScenarioContext) -> None:
+    stored = ctx.use(STORED)
+    if not stored:
         return
-    path = f"responses/{rid}/input_items"
+    ctx.params["items"] = stored["items"]
+    if not stored["id"]:
+        return
+    path = f"responses/{stored['id']}/input_items"
     ctx.request("default", "GET", path)
     ctx.request("asc", "GET", path, query={"order": "asc"})
     ctx.request("desc", "GET", path, query={"order": "desc"})
@@ -37,14 +59,11 @@ def input_items(ctx: ScenarioContext) -> None:
         ctx.request("page2", "GET", path, query={"order": "asc", "limit": 1, "after": data[0]["id"]})
 
 
-@scenario("storage.delete", "Create (store: true), DELETE it, then GET it")
+@scenario("storage.delete", "DELETE the stored response (after every other reader of it), then GET it",
+          uses={STORED: Use.DESTROY})
 def delete(ctx: ScenarioContext) -> None:
-    created = ctx.create("create", {"input": "Say hello.", "store": True, "max_output_tokens": SHORT})
-    rid = response_id(created)
-    if not (rid and created.ok):
+    stored = ctx.use(STORED, Use.DESTROY)
+    if not (stored and stored["id"]):
         return
-    deleted = ctx.delete("delete", rid)
-    if deleted.ok:
-        # Already gone: the session's cleanup would get a 404 for it and stop deleting the others.
-        ctx.stored_ids.remove(rid)
-        ctx.retrieve("retrieve", rid)
+    if ctx.delete("delete", stored["id"]).ok:
+        ctx.retrieve("retrieve", stored["id"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from conformance.live.scenario import ScenarioContext, nonce, scenario
 
 
-@scenario("streaming.text", "POST /responses with stream: true, asking to repeat a code word",
+@scenario("streaming.text", "POST /responses with stream: true, asking to repeat a code word", streams=True,
           model_dependent=True)
 def streaming_text(ctx: ScenarioContext) -> None:
     word = nonce("ECHO")

@@ -8,6 +8,7 @@ from typing import Any
 from conformance.extract import final_response
 from conformance.live.scenario import ScenarioContext, nonce, scenario
 from conformance.live.scenarios.multi_turn import replayable
+from conformance.live.shared import Resource, Use
 
 CITY_PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -24,6 +25,7 @@ TOOLS: list[dict[str, Any]] = [
 ]
 
 WEATHER_QUESTION = "What is the weather in Paris right now? Use the get_weather tool."
+REPORT_QUESTION = "What is the weather in Paris? Use the get_weather tool and quote its weather report code."
 
 
 def _remember_tools(ctx: ScenarioContext) -> None:
@@ -75,30 +77,41 @@ def parallel_disabled(ctx: ScenarioContext) -> None:
                           "tool_choice": "required", "parallel_tool_calls": False})
 
 
-@scenario("tools.round-trip", "A forced get_weather call, then its function_call_output (holding a code "
-          "word) sent back as input; the answer should carry the code word", model_dependent=True)
+def _weather_call(ctx: ScenarioContext) -> dict[str, Any] | None:
+    question = {"role": "user", "content": REPORT_QUESTION}
+    first = ctx.create("stream", {"input": [question], "tools": TOOLS,
+                                  "tool_choice": {"type": "function", "name": "get_weather"}}, stream=True)
+    return {"question": question, "ok": first.ok, "response": final_response(first)}
+
+
+# One forced, streamed get_weather call: judged as a stream, then answered with its output in the round trip.
+WEATHER_CALL = Resource("weather-call", owner="tools.streamed-arguments", make=_weather_call)
+
+
+@scenario("tools.round-trip", "The forced get_weather call (tools.streamed-arguments'), then its "
+          "function_call_output (holding a code word) sent back as input; the answer should carry the code word",
+          model_dependent=True, streams=True, uses={WEATHER_CALL: Use.READ})
 def round_trip(ctx: ScenarioContext) -> None:
     _remember_tools(ctx)
     word = nonce("WEATHER")
     ctx.params["nonce"] = word
-    question = {"role": "user", "content": "What is the weather in Paris? Quote the weather report code."}
-    first = ctx.create("call", {"input": [question], "tools": TOOLS,
-                                "tool_choice": {"type": "function", "name": "get_weather"}})
-    resp = final_response(first)
+    first = ctx.use(WEATHER_CALL, label="call")
+    resp = first["response"] if first else None
     calls = [i for i in replayable(resp) if i.get("type") == "function_call"]
-    if not first.ok or not calls:
+    if not (first and first["ok"] and calls):
         return
     outputs = [{"type": "function_call_output", "call_id": c.get("call_id"),
                 "output": f"Weather report code {word}: sunny, 21 C."} for c in calls]
-    ctx.create("answer", {"input": [question, *replayable(resp), *outputs], "tools": TOOLS, "tool_choice": "auto"})
+    ctx.create("answer", {"input": [first["question"], *replayable(resp), *outputs], "tools": TOOLS,
+                          "tool_choice": "auto"})
 
 
-@scenario("tools.streamed-arguments", "A forced get_weather call, streamed")
+@scenario("tools.streamed-arguments", "A forced get_weather call, streamed", streams=True,
+          uses={WEATHER_CALL: Use.READ})
 def streamed_arguments(ctx: ScenarioContext) -> None:
     _remember_tools(ctx)
     ctx.params["forced"] = "get_weather"
-    ctx.create("stream", {"input": WEATHER_QUESTION, "tools": TOOLS,
-                          "tool_choice": {"type": "function", "name": "get_weather"}}, stream=True)
+    ctx.use(WEATHER_CALL)
 
 
 @scenario("tools.chat-shape", "Tools in the chat-completions shape {type, function: {...}}, which OpenAI's "

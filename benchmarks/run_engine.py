@@ -1,0 +1,90 @@
+"""The run engine on slow, stalled, dead and stopped endpoints (issue 8's figures), measured in one go.
+
+    python benchmarks/run_engine.py            # prints a Markdown table; the README's performance section quotes it
+
+1. Round trips on the critical path: the default run against the reference server, then again through a proxy
+   that holds each response's first byte for 1 s. (wall with the proxy - wall without) / 1 s.
+2. A stalled endpoint: the first 3 POST /responses never answered, --request-timeout 5: ERROR results.
+3. An unreachable endpoint (a closed port): wall time, result count, exit status.
+4. A run sent SIGTERM mid-way: exit status, and whether report.json is valid and marked incomplete.
+5. Generation requests (POST /v1/responses) in a default run, counted at the proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.reference.proxy import SlowProxy
+from conformance.reference.server import ReferenceServer
+
+DELAY_S = 1.0
+
+
+def cli(*args: str, timeout: float = 600) -> tuple[int, float, dict | None]:
+    """Run `responses-conformance run ARGS -q` in a subprocess: (exit status, wall seconds, report.json)."""
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "conformance", "run", "-q", "--report-dir", d, *args],
+                              capture_output=True, text=True, timeout=timeout)
+        wall = time.monotonic() - t0
+        report = Path(d, "report.json")
+        return proc.returncode, wall, json.loads(report.read_text()) if report.is_file() else None
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    rows: list[tuple[str, str]] = []
+    with ReferenceServer(token_delay=0.001) as srv:
+        target = ["--model", srv.model]
+        with SlowProxy(srv.port) as plain:
+            code, fast, _ = cli("--base-url", plain.base_url(), *target)
+            posts = sum(p == "POST /v1/responses" for p in plain.stats.paths)
+        with SlowProxy(srv.port, delay_s=DELAY_S) as slow:
+            code_slow, slow_wall, report = cli("--base-url", slow.base_url(), *target)
+        rows.append(("default run, no delay", f"{fast:.1f} s, exit {code}"))
+        rows.append((f"default run, {DELAY_S:g} s before each response", f"{slow_wall:.1f} s, exit {code_slow}, "
+                     f"{(report or {}).get('summary', {}).get('PASS')} PASS"))
+        rows.append(("round trips on the critical path", f"{(slow_wall - fast) / DELAY_S:.1f}"))
+        rows.append(("POST /v1/responses per default run", f"{posts} (plus the SDK tier's, which share them)"))
+        with SlowProxy(srv.port, stall_posts=3) as stalled:
+            code, wall, report = cli("--base-url", stalled.base_url(), *target, "--request-timeout", "5")
+        summary = (report or {}).get("summary", {})
+        rows.append(("first 3 POSTs stalled, --request-timeout 5",
+                     f"{summary.get('ERROR')} ERROR, {summary.get('FAIL')} FAIL, {wall:.1f} s, exit {code}"))
+        with SlowProxy(srv.port, delay_s=0.2) as slowish, tempfile.TemporaryDirectory() as d:
+            proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "-q", "--report-dir", d,
+                                     "--base-url", slowish.base_url(), *target],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(8)
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(60)
+            ended = time.monotonic() - t0
+            try:
+                data = json.loads(Path(d, "report.json").read_text())
+                valid = f"valid report.json, complete={data['complete']}, {len(data['results'])} results"
+            except (OSError, ValueError, KeyError) as exc:
+                valid = f"no valid report.json ({exc})"
+        rows.append(("SIGTERM 8 s into a run (0.2 s per response)", f"exit {code} {ended:.1f} s after the signal; {valid}"))
+    code, wall, report = cli("--base-url", f"http://127.0.0.1:{closed_port()}/v1")
+    rows.append(("unreachable endpoint (closed port)",
+                 f"{wall:.1f} s, {len((report or {}).get('results', []))} result(s), exit {code}"))
+    print("| measurement | result |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Resources several scenarios share, so that a run sends fewer generation requests.
+
+A scenario that only reads a stored response need not create its own: `storage.retrieve`, `storage.input-items`,
+`metadata.echo` and `storage.delete` read one stored multi-message response. A Resource is made once per run
+(per trial, for model-dependent scenarios) by its owner scenario, whose transcript holds the exchanges that
+made it, so exchange checks judge them exactly once and under the same scenario on every run. Other scenarios
+borrow those exchanges under a label of their own (Transcript.borrow).
+
+Uses are ranked: readers, then mutators, then the destroyer (which deletes it). A use of a higher rank waits
+until every scheduled use of a lower rank has ended. The engine queues jobs in rank order, so a wait is only
+ever on a job that is already running or done, never on one still queued behind it.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from conformance.exchange import Exchange
+
+if TYPE_CHECKING:
+    from conformance.live.scenario import ScenarioContext
+
+# The longest a scenario waits for the owner or the lower-ranked users of a resource. The engine's own
+# bounds (per-exchange deadlines, --max-duration) end those jobs well before this.
+WAIT_LIMIT_S = 3600.0
+
+
+class Use(enum.IntEnum):
+    READ = 0
+    MUTATE = 1
+    DESTROY = 2
+
+
+@dataclass(frozen=True)
+class Resource:
+    key: str
+    owner: str  # the scenario that makes it and whose transcript judges the exchanges that made it
+    make: Callable[[ScenarioContext], dict[str, Any] | None] = field(compare=False, repr=False)
+
+
+class Board(Protocol):
+    """What the shared resources need to know about the run's jobs (the engine implements it)."""
+
+    def scheduled(self, scenario_id: str, trial: int) -> bool: ...
+
+    def wait_users(self, key: str, below: Use, timeout: float) -> None: ...
+
+
+class _NoJobs:
+    """A scenario run on its own (tests, replaying one scenario): nothing else is scheduled."""
+
+    def scheduled(self, scenario_id: str, trial: int) -> bool:
+        return False
+
+    def wait_users(self, key: str, below: Use, timeout: float) -> None:
+        return None
+
+
+@dataclass
+class Instance:
+    """One made resource: what `make` returned, the exchanges it sent, the response ids it stored."""
+
+    value: dict[str, Any] | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    stored_ids: list[str] = field(default_factory=list)
+    made_by: str | None = None  # scenario id, or None when the engine made it (preflight)
+    adopted: bool = False  # the owner took the engine-made exchanges into its own transcript
+    destroyed: bool = False
+    making: bool = False
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+class Shared:
+    """The run's resource instances, keyed by (resource key, trial)."""
+
+    def __init__(self, board: Board | None = None) -> None:
+        self.board: Board = board or _NoJobs()
+        self._lock = threading.Lock()
+        self._instances: dict[tuple[str, int], Instance] = {}
+
+    def seed(self, resource: Resource, value: dict[str, Any] | None, exchanges: list[Exchange],
+             stored_ids: list[str]) -> None:
+        """An instance the engine made before any scenario (the preflight create)."""
+        inst = Instance(value=value, exchanges=list(exchanges), stored_ids=list(stored_ids))
+        inst.ready.set()
+        with self._lock:
+            self._instances[(resource.key, 0)] = inst
+
+    def release(self, scenario_id: str, trial: int) -> None:
+        """The owner's job ended: whoever waits for what it never made stops waiting (and gets None)."""
+        with self._lock:
+            for (key, t), inst in self._instances.items():
+                if t == trial and not inst.ready.is_set() and inst.made_by == scenario_id:
+                    inst.ready.set()
+
+    def keys(self) -> set[str]:
+        with self._lock:
+            return {k for k, _ in self._instances}
+
+    def stored_ids(self, key: str) -> list[str]:
+        """Every response id the instances of `key` stored and nobody deleted yet (for cleanup)."""
+        with self._lock:
+            out = [rid for (k, _), inst in self._instances.items() if k == key for rid in inst.stored_ids]
+            for (k, _), inst in self._instances.items():
+                if k == key:
+                    inst.stored_ids.clear()
+        return out
+
+    def use(self, ctx: ScenarioContext, resource: Resource, how: Use, label: str | None = None) -> Instance:
+        """Make the resource, or wait for its maker and borrow its exchanges (under `label`, if given)."""
+        me, trial = ctx.transcript.scenario, ctx.transcript.trial
+        if how > Use.READ:
+            self.board.wait_users(resource.key, how, WAIT_LIMIT_S)
+        owner_runs = resource.owner != me and self.board.scheduled(resource.owner, trial)
+        with self._lock:
+            inst = self._instances.get((resource.key, trial))
+            if inst is None or inst.destroyed:
+                inst = Instance(made_by=resource.owner if owner_runs else me)
+                self._instances[(resource.key, trial)] = inst
+            making = inst.made_by == me and not inst.making and not inst.ready.is_set()
+            inst.making = inst.making or making
+        if making:
+            first = len(ctx.transcript.exchanges)
+            own_ids, ctx.stored_ids = ctx.stored_ids, []
+            try:
+                inst.value = resource.make(ctx)
+            finally:
+                inst.exchanges = ctx.transcript.exchanges[first:]
+                if label and me != resource.owner:  # made in place of the owner: under the label this scenario reads
+                    for ex in inst.exchanges:
+                        ex.label = label
+                inst.stored_ids, ctx.stored_ids = ctx.stored_ids, own_ids
+                inst.ready.set()
+            return inst
+        inst.ready.wait(WAIT_LIMIT_S)
+        with self._lock:
+            adopt = inst.made_by is None and me == resource.owner and not inst.adopted
+            inst.adopted = inst.adopted or adopt
+        for ex in inst.exchanges:
+            if adopt:  # the engine's exchanges become the owner's own: judged once, under the owner
+                ex.source = me
+                ctx.transcript.exchanges.append(ex)
+            else:
+                ctx.transcript.borrow(ex, label)
+        if how is Use.DESTROY:  # the destroyer deletes it: nothing left for the engine's cleanup
+            with self._lock:
+                inst.destroyed = True
+                inst.stored_ids.clear()
+        return inst

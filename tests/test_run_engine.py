@@ -1,0 +1,222 @@
+"""The run engine on slow, stalled, dead and stopped endpoints (docs/run-engine.md).
+
+Timing asserts are generous bounds only; the figures themselves are measured by benchmarks/run_engine.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conformance.live.runner import run_suite, select_scenarios
+from conformance.live.target import Target
+from conformance.reference.proxy import SlowProxy
+from conformance.reference.server import ReferenceServer
+from conformance.registry import all_checks
+from conformance.verdicts import Verdict
+
+# Checks the clean reference server gives no traffic to judge (framing.nothing-after-done needs a [DONE]
+# marker; run.preflight reports only when the endpoint can't be tested).
+NOT_JUDGED_ON_REFERENCE = {"framing.nothing-after-done", "run.preflight"}
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[ReferenceServer]:
+    with ReferenceServer(token_delay=0.001) as srv:
+        yield srv
+
+
+def target(url: str, model: str, **kw: object) -> Target:
+    return Target(name="t", base_url=url, model=model, **kw)  # type: ignore[arg-type]
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "conformance", "run", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_default_run_sends_at_most_36_generation_requests_and_judges_every_check(reference) -> None:
+    with SlowProxy(reference.port) as proxy:
+        run = run_suite(target(proxy.base_url(), reference.model))
+    posts = [p for p in proxy.stats.paths if p == "POST /v1/responses"]
+    assert len(posts) <= 36, len(posts)
+    assert {r.verdict for r in run.results} == {Verdict.PASS}, [r.message for r in run.results if r.verdict is not Verdict.PASS]
+    judged = {r.check_id for r in run.results}
+    assert {c.id for c in all_checks()} - judged == NOT_JUDGED_ON_REFERENCE
+    # Each stored response is deleted once (the scenario's own, or the shared one when its last reader ended).
+    deletes = [p for p in proxy.stats.paths if p.startswith("DELETE ")]
+    assert len(deletes) == len(set(deletes))
+
+
+def test_shared_exchanges_are_judged_once_under_their_owner(reference) -> None:
+    run = run_suite(target(reference.base_url, reference.model), ids=["storage.retrieve", "storage.input-items",
+                                                                      "metadata.echo", "storage.delete"])
+    schema = [r for r in run.results if r.check_id == "schema.response"]
+    by_scenario = {t.scenario: t for t in run.transcripts}
+    assert by_scenario["storage.retrieve"].step("create") is by_scenario["metadata.echo"].step("create")
+    assert by_scenario["storage.input-items"].borrowed["create"] in by_scenario["storage.retrieve"].exchanges
+    # The create (made by the preflight, adopted by its owner) is in exactly one transcript's own exchanges.
+    create = by_scenario["storage.retrieve"].step("create")
+    assert sum(create in t.exchanges for t in run.transcripts) == 1
+    assert all(r.verdict is Verdict.PASS for r in run.results), [r.message for r in run.results]
+    assert schema
+
+
+def test_scenarios_overlap_with_concurrency_and_never_with_one(reference) -> None:
+    ids = [s.id for s in select_scenarios() if s.family in ("basic", "json_mode", "tools")]
+    with SlowProxy(reference.port, delay_s=0.1) as proxy:
+        spans = {}
+        for n in (1, 6):
+            run = run_suite(target(proxy.base_url(), reference.model), ids=ids, concurrency=n)
+            spans[n] = sorted((r.started, r.started + r.seconds) for r in run.engine.runs.values())
+    overlaps = {n: sum(b[0] < a[1] - 0.01 for a, b in zip(s, s[1:])) for n, s in spans.items()}
+    assert overlaps[1] == 0
+    assert overlaps[6] >= 3
+
+
+def test_stalled_creates_give_one_error_each_and_the_rest_is_judged(reference) -> None:
+    with SlowProxy(reference.port, stall_posts=3) as proxy:
+        run = run_suite(target(proxy.base_url(), reference.model, request_timeout_s=2.0, idle_timeout_s=2.0))
+    errors = [r for r in run.results if r.verdict is Verdict.ERROR]
+    assert 1 <= len(errors) <= 3, [(r.check_id, r.scenario, r.message) for r in errors]
+    assert {r.check_id for r in errors} == {"run.exchange-complete"}
+    assert not [r for r in run.results if r.verdict is Verdict.FAIL]
+    assert sum(r.verdict is Verdict.PASS for r in run.results) > 300
+
+
+def test_transcript_check_needing_a_lost_exchange_is_skipped_naming_it() -> None:
+    from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
+    from conformance.judge import judge
+    from conformance.registry import get
+
+    lost = Exchange(RecordedRequest("POST", "/v1/responses"), RecordedResponse(status=None), label="create",
+                    transport_error="timeout: no response headers within the limits")
+    t = Transcript(scenario="storage.retrieve", exchanges=[lost])
+    skipped = judge(get("storage.retrieve-matches"), t)
+    assert skipped is not None and skipped.verdict is Verdict.SKIP and "create did not complete" in skipped.message
+    assert judge(get("run.exchange-complete"), t).verdict is Verdict.ERROR
+    assert judge(get("schema.response"), t) is None  # never judged on a lost exchange
+
+
+def test_unreachable_endpoint_exits_3_at_once_with_one_result(tmp_path: Path) -> None:
+    t0 = time.monotonic()
+    proc = cli("--base-url", f"http://127.0.0.1:{closed_port()}/v1", "--report-dir", str(tmp_path), timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert time.monotonic() - t0 < 30
+    assert "could not be reached" in proc.stderr and "--base-url" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [r["check_id"] for r in report["results"]] == ["run.preflight"]
+    assert report["complete"] is False
+
+
+@pytest.mark.parametrize("status, needle", [(401, "key was refused"), (404, "refused the model")])
+def test_refused_key_or_unknown_model_exits_3(tmp_path: Path, status: int, needle: str) -> None:
+    from tests.rawserver import scripted_server
+
+    body = json.dumps({"error": {"message": "The model `m` does not exist" if status == 404 else "bad key",
+                                 "type": "invalid_request_error", "param": "model" if status == 404 else None,
+                                 "code": "model_not_found" if status == 404 else "invalid_api_key"}})
+    reply = (f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+             f"connection: close\r\n\r\n{body}").encode()
+    with scripted_server(reply) as url:
+        proc = cli("--base-url", url, "--model", "m", "--report-dir", str(tmp_path), timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert needle in proc.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_leaves_a_valid_incomplete_report(reference, tmp_path: Path) -> None:
+    with SlowProxy(reference.port, delay_s=0.3) as proxy:
+        proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", proxy.base_url(),
+                                 "--model", reference.model, "--report-dir", str(tmp_path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while proxy.stats.requests < 12 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in out + err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["complete"] is False and "SIGTERM" in report["stop_reason"]
+    assert "incomplete" in (tmp_path / "report.md").read_text().lower()
+
+
+@pytest.mark.slow
+def test_max_duration_ends_the_run_and_reports_what_finished(reference, tmp_path: Path) -> None:
+    with SlowProxy(reference.port, delay_s=0.5) as proxy:
+        t0 = time.monotonic()
+        proc = cli("--base-url", proxy.base_url(), "--model", reference.model, "--max-duration", "4",
+                   "--request-timeout", "10", "--report-dir", str(tmp_path), timeout=120)
+        wall = time.monotonic() - t0
+    assert proc.returncode == 1, proc.stderr
+    assert wall < 60
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["complete"] is False and "--max-duration 4s" in report["stop_reason"]
+    assert report["results"], "what finished before the budget ran out is reported"
+
+
+def test_progress_without_a_tty_is_one_line_per_scenario(reference, tmp_path: Path) -> None:
+    proc = cli("--base-url", reference.base_url, "--model", reference.model, "--scenario", "basic.string-input",
+               "--scenario", "json_mode.json-object", "--report-dir", str(tmp_path), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert len(lines) == 2, proc.stderr
+    assert all(" PASS in " in ln and ln.endswith(" s") for ln in lines)
+
+
+def test_streams_flag_matches_what_each_scenario_sends(reference) -> None:
+    """Scenario.streams decides which scenarios stream-only checks are collected with: hold it to the traffic."""
+    run = run_suite(target(reference.base_url, reference.model), checks=[])
+    for t in run.transcripts:
+        sc = next(s for s in select_scenarios() if s.id == t.scenario)
+        seen = [*t.exchanges, *t.borrowed.values()]
+        streamed = any(ex.is_stream or (isinstance(ex.request.body, dict) and ex.request.body.get("stream"))
+                       or (ex.request.query or {}).get("stream") == "true" for ex in seen)
+        assert streamed == sc.streams, (t.scenario, streamed)
+
+
+@pytest.mark.slow
+def test_targets_run_concurrently_each_into_its_own_report(reference, tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text("".join(f'[targets.{n}]\nbase_url = "{reference.base_url}"\nmodel = "{reference.model}"\n'
+                               for n in ("one", "two")))
+    proc = cli("--targets", str(targets), "--scenario", "basic.string-input", "--report-dir", str(tmp_path / "r"),
+               timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    for n in ("one", "two"):
+        assert json.loads((tmp_path / "r" / n / "report.json").read_text())["target"]["name"] == n
+        assert f"[{n}]" in proc.stderr
+
+
+@pytest.mark.slow
+def test_plain_pytest_with_xdist_runs_the_suite(reference, tmp_path: Path) -> None:
+    suite = Path(__file__).resolve().parent.parent / "conformance" / "suite"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-c", str(suite / "pytest.ini"), "--rootdir", str(suite),
+                           str(suite / "test_basic.py"), str(suite / "test_json_mode.py"), "-n", "2",
+                           "--dist", "loadfile", "-p", "xdist.plugin", "-p", "conformance.pytest_plugin", "-q",
+                           "--base-url", reference.base_url, "--model", reference.model,
+                           "--report-dir", str(tmp_path)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    reports = sorted(tmp_path.glob("gw*/report.json"))
+    assert len(reports) == 2
+    results = [r for p in reports for r in json.loads(p.read_text())["results"]]
+    assert {r["scenario"].split(".")[0] for r in results} == {"basic", "json_mode"}
+    assert all(r["verdict"] == "PASS" for r in results)
