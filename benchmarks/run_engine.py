@@ -63,11 +63,11 @@ def main() -> None:
         summary = (report or {}).get("summary", {})
         rows.append(("first 3 POSTs stalled, --request-timeout 5",
                      f"{summary.get('ERROR')} ERROR, {summary.get('FAIL')} FAIL, {wall:.1f} s, exit {code}"))
-        with SlowProxy(srv.port, delay_s=0.2) as slowish, tempfile.TemporaryDirectory() as d:
+        with SlowProxy(srv.port, delay_s=DELAY_S) as slowish, tempfile.TemporaryDirectory() as d:
             proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "-q", "--report-dir", d,
                                      "--base-url", slowish.base_url(), *target],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(8)
+            time.sleep(5)
             t0 = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(60)
@@ -77,7 +77,7 @@ def main() -> None:
                 valid = f"valid report.json, complete={data['complete']}, {len(data['results'])} results"
             except (OSError, ValueError, KeyError) as exc:
                 valid = f"no valid report.json ({exc})"
-        rows.append(("SIGTERM 8 s into a run (0.2 s per response)", f"exit {code} {ended:.1f} s after the signal; {valid}"))
+        rows.append((f"SIGTERM 5 s into a run ({DELAY_S:g} s per response)", f"exit {code} {ended:.1f} s after the signal; {valid}"))
     code, wall, report = cli("--base-url", f"http://127.0.0.1:{closed_port()}/v1")
     rows.append(("unreachable endpoint (closed port)",
                  f"{wall:.1f} s, {len((report or {}).get('results', []))} result(s), exit {code}"))

@@ -59,10 +59,10 @@ class SlowProxy:
     async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        while tasks := [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         asyncio.get_running_loop().call_soon(asyncio.get_running_loop().stop)
 
     def _serve(self) -> None:
