@@ -20,7 +20,7 @@ SDK_DOCS = "https://developers.openai.com/api/reference/resources"
 def sdk_problems(model: type[pydantic.BaseModel], obj: Any, limit: int = 5) -> list[str]:
     """Why ``obj`` does not parse as the SDK ``model`` ("path: message"), at most ``limit``; [] when it does."""
     try:
-        model.model_validate(obj)
+        model.model_validate(obj, strict=True)  # JSON as sent: no "5" for 5, no 1.5 for an int
     except pydantic.ValidationError as exc:
         errors = [e for e in exc.errors() if not _relaxed(e)]
         return [f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in errors[:limit]]

@@ -46,6 +46,14 @@ def _upgrade(t: Transcript) -> Outcome | None:
                        status=ex.status)
 
 
+def _opened(t: Transcript) -> Outcome | None:
+    """The gate for every check but websocket.upgrade: a broken upgrade is that check's FAIL, here a SKIP."""
+    gate = _upgrade(t)
+    if gate is not None and gate.kind is Kind.VIOLATION:
+        return skip("the upgrade failed; judged by websocket.upgrade", **dict(gate.evidence))
+    return gate
+
+
 def _first_error(ex: Exchange) -> dict[str, Any] | None:
     return next((e for e in events(ex) if e.get("type") == "error"), None)
 
@@ -97,7 +105,7 @@ def upgrade(t: Transcript) -> Outcome | None:
     scenarios=("websocket.two-turns",),
 )
 def turn_answered(t: Transcript) -> Outcome | None:
-    gate = _upgrade(t) or _answered(t, "turn1", "turn 1")
+    gate = _opened(t) or _answered(t, "turn1", "turn 1")
     if gate:
         return gate
     if _turn(t, "turn2") is not None:
@@ -122,7 +130,7 @@ def _judged_elsewhere(outcome: Outcome) -> Outcome:
     scenarios=("websocket.two-turns",),
 )
 def chained_turn(t: Transcript) -> Outcome | None:
-    gate = _upgrade(t) or _answered(t, "turn1", "turn 1")
+    gate = _opened(t) or _answered(t, "turn1", "turn 1")
     if gate:
         return _judged_elsewhere(gate)
     bad = _answered(t, "turn2", "turn 2 (previous_response_id)")
@@ -150,7 +158,7 @@ def chained_turn(t: Transcript) -> Outcome | None:
     model_dependent=True,
 )
 def chained_recall(t: Transcript) -> Outcome | None:
-    gate = _upgrade(t) or _answered(t, "turn1", "turn 1") or _answered(t, "turn2", "turn 2")
+    gate = _opened(t) or _answered(t, "turn1", "turn 1") or _answered(t, "turn2", "turn 2")
     if gate:
         return _judged_elsewhere(gate)
     text = output_text(final_response(t.step("turn2")))
@@ -167,7 +175,7 @@ def chained_recall(t: Transcript) -> Outcome | None:
     scenarios=("websocket.error-then-continue",),
 )
 def error_event(t: Transcript) -> Outcome | None:
-    gate = _upgrade(t)
+    gate = _opened(t)
     if gate:
         return gate
     ex, turn = t.step("invalid"), _turn(t, "invalid")
@@ -204,7 +212,7 @@ def error_event(t: Transcript) -> Outcome | None:
     scenarios=("websocket.error-then-continue",),
 )
 def open_after_error(t: Transcript) -> Outcome | None:
-    gate = _upgrade(t)
+    gate = _opened(t)
     if gate:
         return gate
     invalid = t.step("invalid")

@@ -57,6 +57,7 @@ OverlapHook = Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]
 class SocketPolicy:
     """How WebSocket mode deviates (None/False: as the clean server)."""
 
+    deny_status: int | None = None  # answer the upgrade with this HTTP status instead of accepting it
     close_on_accept: int | None = None  # close with this code right after accepting the upgrade
     close_on_error: int | None = None  # an invalid response.create closes the socket with this code, no error event
     close_after_error: bool = False  # send the error event, then close the socket

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -285,6 +285,11 @@ async def websocket_mode(server: _Server, ws: WebSocket) -> None:
     """`response.create` client events in, the stream's events out as JSON text messages, one turn at a time;
     an invalid create is answered with an `error` event and the socket stays open."""
     policy = server.hooks.socket
+    if policy and policy.deny_status:
+        err = ApiError(policy.deny_status, "The server had an error while processing your request.",
+                       type="server_error")
+        await ws.send_denial_response(JSONResponse(err.body(), status_code=policy.deny_status))
+        return
     await ws.accept()
     if policy and policy.close_on_accept:
         await ws.close(policy.close_on_accept)
