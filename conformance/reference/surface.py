@@ -286,8 +286,9 @@ async def websocket_mode(server: _Server, ws: WebSocket) -> None:
     an invalid create is answered with an `error` event and the socket stays open."""
     policy = server.hooks.socket
     if policy and policy.deny_status:
-        err = ApiError(policy.deny_status, "The server had an error while processing your request.",
-                       type="server_error")
+        err = (ApiError(policy.deny_status, "The server had an error while processing your request.",
+                        type="server_error") if policy.deny_status >= 500
+               else ApiError(policy.deny_status, "File Not Found", type="not_found_error"))
         await ws.send_denial_response(JSONResponse(err.body(), status_code=policy.deny_status))
         return
     await ws.accept()

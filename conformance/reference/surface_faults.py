@@ -59,13 +59,7 @@ def _parts(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def server_error_on(part_type: str) -> Callable[[dict[str, Any], Mapping[str, str]], ApiError | None]:
     """check_request answering any input holding a `part_type` content part with a 500."""
-
-    def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
-        if any(p.get("type") == part_type for p in _parts(body)):
-            return ApiError(500, "The server had an error while processing your request.", type="server_error")
-        return None
-
-    return check
+    return refuse_part(part_type, 500, "The server had an error while processing your request.")
 
 
 def without_parts(part_type: str) -> Callable[[dict[str, Any], Mapping[str, str]], dict[str, Any]]:
@@ -115,3 +109,26 @@ def overlap_stray_call(body: dict[str, Any], others: list[dict[str, Any]]) -> di
     if not _siblings(body, others) or body.get("tools"):
         return body
     return {**body, "tools": [TOOL], "tool_choice": "required"}
+
+
+def routes_missing(*routes: str) -> Callable[[Reply], Reply]:
+    """A reply hook answering every reply of `routes` with 404, as a server without those routes does."""
+
+    def hook(reply: Reply) -> Reply:
+        if reply.route not in routes:
+            return reply
+        return Reply(reply.route, 404, ApiError(404, "File Not Found", type="not_found_error").body())
+
+    return hook
+
+
+def refuse_part(part_type: str, status: int, message: str) -> Callable[[dict[str, Any], Mapping[str, str]],
+                                                                          ApiError | None]:
+    """check_request refusing any input holding a `part_type` content part with `status`."""
+
+    def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+        if any(p.get("type") == part_type for p in _parts(body)):
+            return ApiError(status, message, type="server_error" if status >= 500 else "invalid_request_error")
+        return None
+
+    return check
