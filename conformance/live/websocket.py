@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,6 +52,7 @@ class Socket:
         self.name = name
         self.conn: ClientConnection | None = None
         self.closed: dict[str, Any] | None = None  # {"code", "reason", "during"} once the server closed it
+        self._stack = ExitStack()
         self._log: dict[str, Any] = ctx.params.setdefault("sockets", {}).setdefault(name, {"turns": []})
         self._path = urlsplit(ctx.target.base_url).path.rstrip("/") + "/responses"
 
@@ -74,9 +76,11 @@ class Socket:
         ex = self._exchange(f"{self.name}.connect", "GET", {k.lower(): v for k, v in headers.items()}, None)
         t0 = time.monotonic()
         try:
-            self.conn = connect(socket_url(target.base_url), additional_headers=headers, user_agent_header=None,
-                                open_timeout=target.connect_timeout_s, close_timeout=target.connect_timeout_s,
-                                max_size=MAX_MESSAGE_BYTES, compression=None)
+            # As a context manager: websockets 17 deprecates a bare connect(); 13-16 accept both.
+            self.conn = self._stack.enter_context(connect(
+                socket_url(target.base_url), additional_headers=headers, user_agent_header=None,
+                open_timeout=target.connect_timeout_s, close_timeout=target.connect_timeout_s,
+                max_size=MAX_MESSAGE_BYTES, compression=None))
         except InvalidStatus as exc:
             resp = exc.response
             ex.response.status = resp.status_code
@@ -153,9 +157,8 @@ class Socket:
         return ex
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        self.conn = None
+        self._stack.close()
 
 
 class _AlreadyClosed(Exception):
