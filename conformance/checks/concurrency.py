@@ -15,7 +15,6 @@ from conformance.verdicts import Level, Outcome, error, ok, skip, violation
 AREA = "concurrency"
 SCENARIOS = ("concurrency.parallel",)
 SOURCE = "issue 11: a server answering 4 of 6 parallel requests with HTTP 500 and one with a stray function call"
-TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
 
 def _parallel(t: Transcript) -> list[Exchange]:

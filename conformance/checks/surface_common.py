@@ -37,7 +37,3 @@ def events(ex: Exchange | None) -> list[dict[str, Any]]:
     if ex is None or ex.stream is None:
         return []
     return [e.json for e in ex.stream.typed()]
-
-
-def server_error(ex: Exchange) -> bool:
-    return ex.status is not None and ex.status >= 500

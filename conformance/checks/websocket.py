@@ -20,7 +20,6 @@ from conformance.verdicts import Kind, Level, Outcome, error, ok, skip, unsuppor
 AREA = "websocket"
 GUIDE = "https://developers.openai.com/api/docs/guides/websocket-mode"
 SCENARIOS = ("websocket.two-turns", "websocket.error-then-continue")
-TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
 
 def _socket(t: Transcript) -> dict[str, Any]:
