@@ -68,6 +68,7 @@ def test_websocket_upgrade_and_turns():
     assert verdict("websocket.upgrade", refused) is Verdict.UNSUPPORTED
     assert verdict("websocket.chained-turn", refused) is Verdict.UNSUPPORTED
     assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 502, {})) is Verdict.FAIL
+    assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 401, {})) is Verdict.ERROR
     closed = ws_transcript("websocket.two-turns", 101, {"turn1": (None, "", {"close": {"code": 1011, "reason": ""}})},
                            nonce="x")
     assert verdict("websocket.turn-answered", closed) is Verdict.FAIL
@@ -231,7 +232,7 @@ def parallel(answers: dict[str, tuple[int, dict[str, Any]]]) -> Transcript:
 
 def own(i: int) -> tuple[int, dict[str, Any]]:
     word = f"PAR-{100002 + i}"
-    return 200, resp(word, metadata={"nonce": word})
+    return 200, {**resp(word, metadata={"nonce": word}), "id": f"resp_p{i}"}
 
 
 def test_concurrency_checks():
@@ -243,7 +244,12 @@ def test_concurrency_checks():
     crossed = parallel({"parallel-0": own(0), "parallel-1": own(0), "parallel-2": own(2)})
     assert verdict("concurrency.no-cross-talk", crossed) is Verdict.FAIL
     assert verdict("concurrency.own-code-word", crossed) is Verdict.FAIL
+    twin = {**resp("PAR-100003", metadata={"nonce": "PAR-100003"}), "id": "resp_p0"}  # parallel-0's id
+    assert verdict("concurrency.no-cross-talk", parallel({"parallel-0": own(0), "parallel-1": (200, twin)})) is Verdict.FAIL
+    twin_ok = {**twin, "id": "resp_2"}
+    assert verdict("concurrency.no-cross-talk", parallel({"parallel-0": own(0), "parallel-1": (200, twin_ok)})) is Verdict.PASS
     stray = resp("PAR-100003", metadata={"nonce": "PAR-100003"})
+    stray["id"] = "resp_3"
     stray["output"].append({"type": "function_call", "id": "fc", "call_id": "c", "name": "lookup", "arguments": "{}"})
     assert verdict("concurrency.no-cross-talk", parallel({"parallel-0": own(0), "parallel-1": (200, stray)})) is Verdict.FAIL
     baseline_broken = parallel({"parallel-0": own(0)})

@@ -65,8 +65,8 @@ def all_answered(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="concurrency.no-cross-talk",
     level=Level.MUST,
-    requirement="Each answer to requests sent at once is its own: its metadata is the one it sent, its text holds "
-                "no other request's code word, and no function call appears when no tool was declared.",
+    requirement="Each answer to requests sent at once is its own: its own response id and metadata, no other "
+                "request's code word in its text, and no function call when no tool was declared.",
     source=SOURCE,
     area=AREA,
     scenarios=SCENARIOS,
@@ -79,12 +79,19 @@ def no_cross_talk(t: Transcript) -> Outcome | None:
     echoes_metadata = all((final_response(t.step(label)) or {}).get("metadata") == {"nonce": nonces[label]}
                           for label in ("alone", "alone-stream"))
     judged = 0
+    seen: dict[str, str] = {}
     for ex in _parallel(t):
         resp = final_response(ex) if ex.ok else None
         if resp is None:
             continue  # not answered: concurrency.all-answered
         judged += 1
         own = nonces[ex.label]
+        rid = resp.get("id")
+        if isinstance(rid, str) and rid in seen:
+            return violation(f"{ex.label} and {seen[rid]} were answered with the same response id {rid!r}",
+                             step=ex.label)
+        if isinstance(rid, str):
+            seen[rid] = ex.label
         if function_calls(resp):
             return violation(f"{ex.label}: a function call ({function_calls(resp)[0].get('name')!r}) although no "
                              "tool was declared", step=ex.label)

@@ -41,6 +41,9 @@ def _upgrade(t: Transcript) -> Outcome | None:
         return error(f"WebSocket upgrade: {ex.transport_error or 'no answer'}", step=ex.label)
     if ex.status >= 500:
         return violation(f"the WebSocket upgrade was answered with HTTP {ex.status}", step=ex.label, status=ex.status)
+    if ex.status in (401, 403, 429):  # says nothing about WebSocket mode itself (as for HTTP steps)
+        return error(f"the WebSocket upgrade was answered with HTTP {ex.status}; check the API key, headers and "
+                     "rate limits", step=ex.label, status=ex.status)
     return unsupported(f"WebSocket mode refused: the upgrade was answered with HTTP {ex.status}", step=ex.label,
                        status=ex.status)
 
