@@ -54,3 +54,34 @@ def test_a_refused_upgrade_is_unsupported(profile: str, upgrade: Verdict):
     assert not [c for c in verdicts if c.startswith("errors.envelope")]  # the refusal's body is not judged
     connect = transcripts["websocket.two-turns"][0].step("socket.connect")
     assert connect.status == 404 and connect.transport_error is None
+
+
+def test_a_silent_socket_is_a_bounded_transport_error_and_the_socket_is_not_reused():
+    import threading
+
+    from websockets.sync.server import serve
+
+    from conformance.exchange import Transcript
+    from conformance.live.client import RecordingClient
+    from conformance.live.scenario import ScenarioContext
+    from conformance.live.websocket import Socket
+
+    def silent(ws) -> None:  # accepts every message, answers none
+        for _ in ws:
+            pass
+
+    with serve(silent, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.socket.getsockname()[1]
+        target = Target(name="silent", base_url=f"http://127.0.0.1:{port}/v1", model="m", idle_timeout_s=0.3,
+                        request_timeout_s=2.0, connect_timeout_s=2.0)
+        with RecordingClient(target) as client:
+            ctx = ScenarioContext(target, client, Transcript("websocket.two-turns"))
+            with Socket(ctx, "socket") as sock:
+                assert sock.open()
+                first = sock.turn("turn1", {"type": "response.create", "input": "hi"})
+                second = sock.turn("turn2", {"type": "response.create", "input": "again"})
+        server.shutdown()
+    assert first.transport_error and first.transport_error.startswith("idle-timeout")
+    assert first.elapsed_s is not None and first.elapsed_s < 1.5
+    assert second.transport_error and second.transport_error.startswith("not sent: an earlier turn")

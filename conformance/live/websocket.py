@@ -53,6 +53,7 @@ class Socket:
         self.conn: ClientConnection | None = None
         self.closed: dict[str, Any] | None = None  # {"code", "reason", "during"} once the server closed it
         self._stack = ExitStack()
+        self.abandoned: str | None = None  # why the socket can no longer be trusted (a turn was cut)
         self._log: dict[str, Any] = ctx.params.setdefault("sockets", {}).setdefault(name, {"turns": []})
         self._path = urlsplit(ctx.target.base_url).path.rstrip("/") + "/responses"
 
@@ -110,6 +111,8 @@ class Socket:
         deadline = t0 + target.request_timeout_s
         started = False
         try:
+            if self.abandoned is not None:
+                raise _Abandoned
             if self.closed is not None:
                 raise _AlreadyClosed
             self.conn.send(json.dumps(event))
@@ -142,6 +145,9 @@ class Socket:
             else:
                 ex.transport_error = f"cut: more than {MAX_MESSAGES} messages in one turn"
         except ConnectionClosed as exc:
+            if exc.rcvd is None and exc.sent is not None and exc.sent.code == 1009:  # our size cap, not the server
+                ex.transport_error = f"cut: a message was larger than {MAX_MESSAGE_BYTES} bytes"
+            # A close (or a dropped connection, code None) is the server's answer, judged by the websocket checks.
             self.closed = {"code": exc.rcvd.code if exc.rcvd else None,
                            "reason": exc.rcvd.reason if exc.rcvd else "", "during": label}
             record["close"] = self.closed
@@ -149,6 +155,11 @@ class Socket:
         except _AlreadyClosed:
             record["close"] = self.closed
             ex.notes.append("not sent: the server had already closed the socket")
+        except _Abandoned:
+            ex.transport_error = f"not sent: an earlier turn on this socket was abandoned ({self.abandoned})"
+        if ex.transport_error and self.abandoned is None:
+            # Whatever that turn still sends would be read as the next turn's answer: the socket is done.
+            self.abandoned = f"{label}: {ex.transport_error}"
         if started:
             ex.response.status = 200
         ex.response.sse = "".join(_as_event(t) for t in texts)
@@ -162,6 +173,10 @@ class Socket:
 
 
 class _AlreadyClosed(Exception):
+    pass
+
+
+class _Abandoned(Exception):
     pass
 
 
