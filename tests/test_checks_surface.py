@@ -252,6 +252,12 @@ def test_concurrency_checks():
     stray["id"] = "resp_3"
     stray["output"].append({"type": "function_call", "id": "fc", "call_id": "c", "name": "lookup", "arguments": "{}"})
     assert verdict("concurrency.no-cross-talk", parallel({"parallel-0": own(0), "parallel-1": (200, stray)})) is Verdict.FAIL
+    reset = parallel({"parallel-0": own(0), "parallel-1": own(1)})
+    reset.exchanges[-1].response.status = None
+    reset.exchanges[-1].transport_error = "protocol error: the response could not be read (RemoteProtocolError)"
+    assert verdict("concurrency.all-answered", reset) is Verdict.FAIL
+    reset.exchanges[-1].transport_error = "idle-timeout: no bytes for 30s while reading the body"
+    assert verdict("concurrency.all-answered", reset) is Verdict.ERROR
     baseline_broken = parallel({"parallel-0": own(0)})
     baseline_broken.exchanges[0].response.status = 500
     assert verdict("concurrency.all-answered", baseline_broken) is Verdict.SKIP

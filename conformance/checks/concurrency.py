@@ -48,8 +48,12 @@ def all_answered(t: Transcript) -> Outcome | None:
     if not sent:
         return error("the scenario recorded no parallel request")
     for ex in sent:
-        if ex.status is None or ex.status == 429:
+        if ex.status == 429 or (ex.transport_error or "").startswith(("timeout", "idle-timeout")):
+            # Slow or rate limited is not proof of breakage: the suite could not judge.
             return error(f"{ex.label}: {ex.transport_error or 'rate limited (429)'}", step=ex.label)
+        if ex.status is None:
+            return violation(f"{ex.label}: the connection failed ({ex.transport_error}) although the same request "
+                             "succeeded alone", step=ex.label)
         if not ex.ok:
             failed = [e.label for e in sent if not e.ok]
             return violation(f"{len(failed)} of {len(sent)} parallel requests failed (first: {ex.label}, HTTP "
