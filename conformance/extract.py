@@ -10,6 +10,15 @@ from typing import Any
 from conformance.exchange import Exchange
 
 
+WEBSOCKET = "websocket"  # the feature tag of exchanges recorded from a WebSocket (conformance/live/websocket.py)
+
+
+def is_websocket(ex: Exchange) -> bool:
+    """A WebSocket upgrade or turn: its events are judged like a stream's, but SSE framing and HTTP error-body
+    rules do not apply to it."""
+    return WEBSOCKET in ex.features
+
+
 def response_id(ex: Exchange) -> str | None:
     """The response id from a JSON body, or from the first stream event that carries one."""
     body = ex.response.body

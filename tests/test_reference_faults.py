@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
 
 from conformance.cli import main as cli_main
 from conformance.reference import FAULTS, PROFILES, ReferenceServer, UnknownName
@@ -22,8 +26,8 @@ CLOCK = {"type": "function", "name": "get_time", "parameters": {"type": "object"
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
           "required": ["name", "age"], "additionalProperties": False}
 
-_IDS = re.compile(r"\b(?:resp|msg|fc|fco)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
-_VOLATILE = re.compile(r'"(created_at|completed_at|obfuscation)":\s*("[^"]*"|\d+)')
+_IDS = re.compile(r"\b(?:resp|msg|fc|fco|conv|cmp)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
+_VOLATILE = re.compile(r'"(created_at|completed_at|obfuscation|encrypted_content)":\s*("[^"]*"|\d+)')
 
 
 def _normalise(text: str) -> str:
@@ -103,7 +107,75 @@ def _traffic(base: str) -> str:
         found = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', out[-1])
         if found:
             stream("bg-resume", "GET", f"/responses/{found.group(1)}", params={"stream": "true", "starting_after": 2})
+        _surface_traffic(http, post, out)
+    _socket_traffic(base, out)
     return _normalise("\n".join(out))
+
+
+PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
+TEXT_FILE = "data:text/plain;base64," + base64.b64encode(b"The code word is FILE-424242.").decode()
+
+
+def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
+    """compact, input_tokens, conversations, image and file input, and six creates at once."""
+    history = [{"role": "user", "content": "Keep ZEBRA-123"}, {"role": "assistant", "content": "OK"}]
+    compacted = _record(out, "compact", http.post("/responses/compact", json={"model": MODEL, "input": history}))
+    if compacted.status_code == 200:
+        post("after-compact", {"input": [*compacted.json()["output"], {"role": "user", "content": "again"}]})
+    for label, text in (("tokens-short", "hi"), ("tokens-long", "hi there " * 50)):
+        _record(out, label, http.post("/responses/input_tokens", json={"model": MODEL, "input": text}))
+    conv = _record(out, "conversation", http.post("/conversations", json={}))
+    cid = conv.json().get("id") if conv.status_code == 200 else None
+    if isinstance(cid, str):
+        first = post("conv-turn1", {"input": "Remember OTTER-555", "conversation": cid})
+        post("conv-turn2", {"input": "What was it?", "conversation": cid})
+        _record(out, "conv-items", http.get(f"/conversations/{cid}/items", params={"order": "asc"}))
+        if first.status_code == 200:
+            post("conv-both", {"input": "x", "conversation": cid,
+                               "previous_response_id": first.json().get("id", "none")})
+        _record(out, "conv-delete", http.delete(f"/conversations/{cid}"))
+    post("image", {"input": [{"role": "user", "content": [{"type": "input_text", "text": "see"},
+                                                         {"type": "input_image", "image_url": PNG}]}]})
+    post("file", {"input": [{"role": "user", "content": [{"type": "input_text", "text": "read"},
+                                                        {"type": "input_file", "filename": "a.txt",
+                                                         "file_data": TEXT_FILE}]}]})
+    bodies = [{"model": MODEL, "instructions": "Repeat the code word.", "input": f"Code word PAR-{100 + i}.",
+               "metadata": {"n": str(i)}} for i in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda b: http.post("/responses", json=b), bodies))
+    for i, answer in enumerate(answers):
+        _record(out, f"parallel-{i}", answer)
+
+
+def _socket_traffic(base: str, out: list[str]) -> None:
+    """WebSocket mode: a turn, a chained turn, an invalid create and one after it (bounded waits)."""
+    url = base.replace("http://", "ws://") + "/responses"
+
+    def turn(ws: Any, event: dict[str, Any]) -> str:
+        ws.send(json.dumps({"type": "response.create", "model": MODEL, **event}))
+        got = []
+        while True:
+            message = ws.recv(timeout=2)
+            got.append(message)
+            kind = json.loads(message).get("type")
+            if kind in ("response.completed", "response.incomplete", "response.failed", "error"):
+                return "\n".join(got)
+
+    try:
+        with connect(url, open_timeout=2, close_timeout=1) as ws:
+            first = turn(ws, {"input": "Remember ZEBRA-999"})
+            out.append("## ws-turn1\n" + first)
+            rid = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', first)
+            out.append("## ws-turn2\n" + turn(ws, {"input": "Recall", "previous_response_id": rid.group(1)
+                                                  if rid else "none"}))
+            out.append("## ws-invalid\n" + turn(ws, {"input": 42}))
+            out.append("## ws-after\n" + turn(ws, {"input": "hi"}))
+    except InvalidStatus as exc:
+        out.append(f"## ws-refused {exc.response.status_code}")
+    except ConnectionClosed as exc:
+        out.append(f"## ws-closed {exc.rcvd.code if exc.rcvd else None}")
+    except TimeoutError:
+        out.append("## ws-timeout")
 
 
 @pytest.fixture(scope="module")

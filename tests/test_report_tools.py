@@ -43,7 +43,7 @@ def test_compare_three_reports(tmp_path: Path, catalog: None, report_commands: N
     assert "| `rtest.charset` | SHOULD | — | — | WARN 1/1 |" in md
     assert "| FAIL | 0 | 1 | 1 |" in md and "| PASS | 2 | 1 | 3 |" in md
     html = (out / "compare.html").read_text(encoding="utf-8")
-    assert html.count("<th>alpha</th>") == 2 and 'title="1 FAIL, 1 PASS"' in html and "not judged" in html
+    assert html.count("<th>alpha</th>") == 3 and 'title="1 FAIL, 1 PASS"' in html and "not judged" in html
 
 
 def test_compare_same_target_name_gets_distinct_columns(tmp_path: Path, catalog: None, report_commands: None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.checks.framing import is_json_media_type, media_type, wants_stream
 from conformance.exchange import Exchange
+from conformance.extract import is_websocket
 from conformance.registry import exchange_check
 from conformance.verdicts import Level, Outcome, ok, violation
 
@@ -20,7 +21,8 @@ DOCS = "https://platform.openai.com/docs/guides/error-codes"
 
 
 def _is_error_status(ex: Exchange) -> bool:
-    return ex.status is not None and ex.status >= 400
+    # WebSocket errors are `error` events (or a refused upgrade), judged by the websocket.* checks.
+    return ex.status is not None and ex.status >= 400 and not is_websocket(ex)
 
 
 def _envelope_problem(body: Any) -> str | None:

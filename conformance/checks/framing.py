@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from conformance.exchange import Exchange
+from conformance.extract import is_websocket
 from conformance.registry import exchange_check
 from conformance.sse import SSEEvent
 from conformance.verdicts import Level, Outcome, ok, violation
@@ -51,7 +52,8 @@ def is_json_media_type(mt: str) -> bool:
 
 
 def _streamed(ex: Exchange) -> bool:
-    return ex.is_stream and ex.ok
+    # A WebSocket turn's events arrive as socket messages: there is no SSE framing to judge.
+    return ex.is_stream and ex.ok and not is_websocket(ex)
 
 
 def _where(ev: SSEEvent) -> dict[str, object]:
@@ -203,7 +205,7 @@ def stream_charset(ex: Exchange) -> Outcome | None:
     area=AREA,
 )
 def non_stream_json(ex: Exchange) -> Outcome | None:
-    if wants_stream(ex) or not ex.ok or ex.status == 204:
+    if wants_stream(ex) or not ex.ok or ex.status == 204 or is_websocket(ex):
         return None
     if ex.is_stream:
         return violation("a request without `stream: true` was answered with an event stream", got=ex.content_type)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Mapping
 
@@ -11,9 +10,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
-from conformance.reference import errors, framing
+from conformance.reference import errors, framing, surface
 from conformance.reference.errors import ApiError
 from conformance.reference.events import DELTA_TYPES, SERVER_ERROR, plan_events
 from conformance.reference.hooks import Chunk, Hooks, Reply
@@ -21,8 +20,10 @@ from conformance.reference.model import Context, generate
 from conformance.reference.objects import TERMINAL_STATUSES, ResponseRecord, body_object
 from conformance.reference.request import MODEL_ID, CreateRequest, parse_create
 from conformance.reference.store import Store
+from conformance.reference.surface import Conversations, json_body
 
 MODELS_CREATED_AT = 1735689600  # 2025-01-01, a fixed `created` for GET /v1/models
+OVERLAP_HOLD_S = 0.05  # how long a server with an overlap fault holds each create
 
 
 @dataclass
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/models", server.list_models, methods=["GET"]),
         Route("/v1/models/{model_id:path}", server.get_model, methods=["GET"]),
         Route("/v1/responses", server.create, methods=["POST"]),
+        WebSocketRoute("/v1/responses", lambda ws: surface.websocket_mode(server, ws)),
+        *surface.routes(server),
         Route("/v1/responses/{response_id}", server.retrieve, methods=["GET"]),
         Route("/v1/responses/{response_id}", server.delete, methods=["DELETE"]),
         Route("/v1/responses/{response_id}/input_items", server.input_items, methods=["GET"]),
@@ -54,6 +57,8 @@ class _Server:
         self.settings = settings
         self.hooks = settings.hooks
         self.store = Store()
+        self.conversations = Conversations()
+        self.in_flight: list[dict[str, Any]] = []  # create bodies being held (only with an overlap hook)
 
     # Replies ---------------------------------------------------------------------------------------------
 
@@ -128,30 +133,11 @@ class _Server:
         return self.reply(Reply("models", 200, _model_card()))
 
     async def create(self, request: Request) -> Response:
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ApiError(400, "We could not parse the JSON body of your request. The OpenAI API expects a JSON "
-                                "payload, but what was sent was not valid JSON.") from None
-        headers: Mapping[str, str] = request.headers
-        if self.hooks.rewrite_request and isinstance(body, dict):
-            body = self.hooks.rewrite_request(body, headers)
-        if self.hooks.check_request and isinstance(body, dict):
-            refusal = self.hooks.check_request(body, headers)
-            if refusal is not None:
-                raise refusal
-        req = parse_create(body)
-        chain = self._previous_chain(req)
-        ctx = Context(req.instructions, [i for r in chain for i in r.context] + req.input_items, req.input_items)
-        _check_tool_outputs(ctx, chain)
-        if self.hooks.context:
-            ctx = self.hooks.context(ctx, chain)
-        gen = generate(req, ctx)
-        rec = ResponseRecord(request=req)
-        events = plan_events(rec, gen)
-        rec.context = req.input_items + rec.output
-        if self.hooks.events:
-            events = self.hooks.events(events)
+        body = await json_body(request)
+        if self.hooks.overlap and isinstance(body, dict):
+            body = await self._overlapping(body)
+        rec, events = self.prepare(body, request.headers)
+        req = rec.request
         if req.background:
             return self._start_background(rec, events)
         if req.store:
@@ -163,6 +149,43 @@ class _Server:
         if rec.status == "failed":
             raise ApiError(500, SERVER_ERROR["message"], type="server_error", code="server_error")
         return self.response_reply("create", rec)
+
+    def prepare(self, body: Any, headers: Mapping[str, str]) -> tuple[ResponseRecord, list[dict[str, Any]]]:
+        """The create pipeline shared by HTTP and WebSocket mode: hooks, validation, context, model, events.
+        Adds the turn to its conversation. Raises ApiError for a refused request."""
+        if self.hooks.rewrite_request and isinstance(body, dict):
+            body = self.hooks.rewrite_request(body, headers)
+        if self.hooks.check_request and isinstance(body, dict):
+            refusal = self.hooks.check_request(body, headers)
+            if refusal is not None:
+                raise refusal
+        req = parse_create(body)
+        chain = self._previous_chain(req)
+        earlier = self.conversations.items_for(req.conversation) if req.conversation else []
+        ctx = Context(req.instructions, earlier + [i for r in chain for i in r.context] + req.input_items,
+                      req.input_items)
+        _check_tool_outputs(ctx, chain)
+        if self.hooks.context:
+            ctx = self.hooks.context(ctx, chain)
+        gen = generate(req, ctx)
+        rec = ResponseRecord(request=req)
+        events = plan_events(rec, gen)
+        rec.context = req.input_items + rec.output
+        if self.hooks.events:
+            events = self.hooks.events(events)
+        if req.conversation:
+            self.conversations.append(req.conversation, rec.context)
+        return rec, events
+
+    async def _overlapping(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Hold the create briefly among the others in flight, then let the overlap hook see them."""
+        assert self.hooks.overlap is not None
+        self.in_flight.append(body)
+        try:
+            await asyncio.sleep(OVERLAP_HOLD_S)
+            return self.hooks.overlap(body, [b for b in self.in_flight if b is not body])
+        finally:
+            self.in_flight.remove(body)
 
     def _previous_chain(self, req: CreateRequest) -> list[ResponseRecord]:
         if req.previous_response_id is None:

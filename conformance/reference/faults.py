@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from conformance.reference.errors import ApiError
-from conformance.reference.hooks import Chunk, Event, Hooks, Reply
+from conformance.reference import surface_faults as sf
+from conformance.reference.hooks import Chunk, Event, Hooks, Reply, SocketPolicy
 from conformance.reference.model import Context
 from conformance.reference.objects import ResponseRecord
 
@@ -805,6 +806,54 @@ _ALL = [
            rewrite_request=_auto_as_none),
     _fault("parallel-tool-calls-forced-off", "`parallel_tool_calls` is always treated as false.", "synthetic",
            rewrite_request=_never_parallel),
+    # API surface (issue 11): WebSocket mode, compact, input_tokens, conversations, image/file input, concurrency
+    _fault("ws-upgrade-500", "The WebSocket upgrade on /v1/responses is answered with HTTP 500.", "synthetic",
+           socket=SocketPolicy(deny_status=500)),
+    _fault("ws-close-1011", "WebSocket mode accepts the upgrade, then closes the socket with code 1011.",
+           "a gateway seen by the Open Responses compliance test (issue 11)", socket=SocketPolicy(close_on_accept=1011)),
+    _fault("ws-previous-response-dropped", "Over a socket, `previous_response_id` is ignored.", "synthetic",
+           socket=SocketPolicy(drop_previous_response_id=True)),
+    _fault("ws-error-closes", "An invalid response.create closes the socket (code 1008) without an `error` event.",
+           "synthetic", socket=SocketPolicy(close_on_error=1008)),
+    _fault("ws-closed-after-error", "After the `error` event for an invalid response.create, the socket is "
+           "closed.", "synthetic", socket=SocketPolicy(close_after_error=True)),
+    _fault("compact-object-name", "The compaction answers `object: \"response.compacted\"`.", "synthetic",
+           reply=sf.on_route("compact", sf.set_key("object", "response.compacted"))),
+    _fault("compact-drops-user-messages", "The compacted output holds only the compaction item.", "synthetic",
+           reply=sf.on_route("compact", sf.keep_only_compaction)),
+    _fault("compaction-input-refused", "Input holding `compaction` items is refused with 400.", "synthetic",
+           check_request=_refuse_input("compaction", lambda i: i.get("type") == "compaction")),
+    _fault("input-tokens-constant", "input_tokens always counts 1.", "synthetic",
+           reply=sf.on_route("input_tokens", sf.set_key("input_tokens", 1))),
+    _fault("input-tokens-string", "input_tokens sends the count as a string.", "synthetic",
+           reply=sf.on_route("input_tokens", lambda b: b.update(input_tokens=str(b["input_tokens"])))),
+    _fault("conversation-object-missing", "Conversation objects have no `object`.", "synthetic",
+           reply=sf.on_route("conversations", sf.drop_key("object", lambda b: b.get("object") == "conversation"))),
+    _fault("conversation-items-newest-first", "Conversation items are always listed newest first, whatever "
+           "`order` says.", "synthetic", reply=sf.on_route("conversation_items", sf.reverse_data)),
+    _pair("conversation-not-reported", "Responses created with `conversation` do not report it.", "synthetic",
+          _on_responses(sf.drop_key("conversation"))),
+    _fault("conversation-ignored", "`conversation` is accepted and ignored (stateless).", "synthetic",
+           rewrite_request=_rewrite(conversation=lambda v: None)),
+    _fault("conversation-with-previous-accepted", "A create with both `conversation` and `previous_response_id` "
+           "is accepted (previous_response_id ignored).", "synthetic",
+           rewrite_request=sf.drop_when("previous_response_id", "conversation")),
+    _fault("conversation-delete-object", "Deleting a conversation answers `object: \"conversation\"`.", "synthetic",
+           reply=sf.on_route("conversations", sf.set_key("object", "conversation", lambda b: "deleted" in b))),
+    _fault("image-input-500", "A create holding an input_image is answered with HTTP 500.",
+           "three servers seen by the Open Responses compliance test (issue 11)",
+           check_request=sf.server_error_on("input_image")),
+    _fault("file-input-500", "A create holding an input_file is answered with HTTP 500.", "synthetic",
+           check_request=sf.server_error_on("input_file")),
+    _fault("file-input-ignored", "input_file parts are accepted and never given to the model.", "synthetic",
+           rewrite_request=sf.without_parts("input_file")),
+    _fault("concurrent-500", "A create that overlaps another with the same `instructions` is answered with HTTP "
+           "500.", "a server seen by the Open Responses compliance test (issue 11)", overlap=sf.overlap_500),
+    _fault("concurrent-cross-talk", "A create that overlaps another with the same `instructions` is answered "
+           "with the other's input and metadata.", "synthetic", overlap=sf.overlap_cross_talk),
+    _fault("concurrent-stray-call", "A create that overlaps another with the same `instructions` is answered "
+           "with a function call nobody declared.", "a server seen by the Open Responses compliance test "
+           "(issue 11)", overlap=sf.overlap_stray_call),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}

@@ -48,6 +48,20 @@ EventsHook = Callable[[list[Event]], list[Event]]
 ResponseHook = Callable[[dict[str, Any]], dict[str, Any]]
 ChunksHook = Callable[[list[Chunk]], list[Chunk]]
 ReplyHook = Callable[[Reply], Reply]
+# (create body, bodies of the other creates in flight) -> the body to serve; may raise ApiError. A server with
+# this hook holds each create briefly so that requests sent together overlap (see app.py).
+OverlapHook = Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SocketPolicy:
+    """How WebSocket mode deviates (None/False: as the clean server)."""
+
+    deny_status: int | None = None  # answer the upgrade with this HTTP status instead of accepting it
+    close_on_accept: int | None = None  # close with this code right after accepting the upgrade
+    close_on_error: int | None = None  # an invalid response.create closes the socket with this code, no error event
+    close_after_error: bool = False  # send the error event, then close the socket
+    drop_previous_response_id: bool = False  # over the socket, previous_response_id is ignored
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,8 @@ class Hooks:
     chunks: ChunksHook | None = None  # the SSE body as written
     reply: ReplyHook | None = None  # every JSON reply, errors included
     content_type: str | None = None  # of SSE bodies
+    overlap: OverlapHook | None = None  # creates that overlap in time (concurrency faults)
+    socket: SocketPolicy | None = None  # WebSocket mode
 
 
 def _chain(funcs: list[Callable[..., Any]]) -> Callable[..., Any] | None:
@@ -93,6 +109,7 @@ def compose(hooks: Sequence[Hooks]) -> Hooks:
         return [getattr(h, name) for h in hooks if getattr(h, name) is not None]
 
     content_types = present("content_type")
+    sockets = present("socket")
     return Hooks(
         rewrite_request=_chain(present("rewrite_request")),
         check_request=_first_error(present("check_request")),
@@ -102,4 +119,6 @@ def compose(hooks: Sequence[Hooks]) -> Hooks:
         chunks=_chain(present("chunks")),
         reply=_chain(present("reply")),
         content_type=content_types[-1] if content_types else None,
+        overlap=_chain(present("overlap")),
+        socket=sockets[-1] if sockets else None,
     )

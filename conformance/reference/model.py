@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from conformance.reference.compaction import compacted_items
 from conformance.reference.json_schema import instance_of
+from conformance.reference.media import file_text
 from conformance.reference.request import CreateRequest
 
 # A token is a run of word characters or one punctuation character, with the whitespace before it.
@@ -69,12 +71,20 @@ class Generation:
 
 def _item_text(item: dict[str, Any]) -> str:
     if item.get("type") == "message":
-        return " ".join(p.get("text", "") for p in item.get("content", []) if isinstance(p, dict))
+        return " ".join(file_text(p) if p.get("type") == "input_file" else p.get("text", "")
+                        for p in item.get("content", []) if isinstance(p, dict))
     if item.get("type") == "function_call_output":
         return str(item.get("output", ""))
     if item.get("type") == "function_call":
         return str(item.get("arguments", ""))
+    if item.get("type") == "compaction":  # what a compaction carries is visible again (see surface.py)
+        return " ".join(_item_text(i) for i in compacted_items(item.get("encrypted_content", "")) or [])
     return ""
+
+
+def visible_texts(ctx: Context) -> list[str]:
+    """Every text the model reads (what input_tokens counts)."""
+    return [ctx.instructions or ""] + [_item_text(i) for i in ctx.items]
 
 
 def code_words(ctx: Context) -> list[str]:
@@ -148,8 +158,7 @@ def _structured(req: CreateRequest, ctx: Context) -> str | None:
 
 
 def generate(req: CreateRequest, ctx: Context) -> Generation:
-    visible = [ctx.instructions or ""] + [_item_text(i) for i in ctx.items]
-    gen = Generation(input_tokens=max(1, sum(len(tokenize(t)) for t in visible)))
+    gen = Generation(input_tokens=max(1, sum(len(tokenize(t)) for t in visible_texts(ctx))))
     if FAIL_TRIGGER in _latest_user_text(ctx):
         gen.fail = True
         return gen

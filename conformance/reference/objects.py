@@ -97,6 +97,8 @@ def response_object(rec: ResponseRecord, status: str | None = None, output: list
         "usage": rec.usage if with_usage and not live else None,
         "user": req.user,
         "metadata": dict(req.metadata),
+        # Only when one was set: no recorded OpenAI response carries the key otherwise.
+        **({"conversation": {"id": req.conversation}} if req.conversation else {}),
     }
 
 

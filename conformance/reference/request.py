@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.reference import errors
+from conformance.reference import compaction, errors, media
+from conformance.reference.compaction import compacted_items
 from conformance.reference.errors import ApiError
 from conformance.reference.ids import new_id
 from conformance.reference.json_schema import strict_problem
 
-MODEL_ID = "reference-echo"
+MODEL_ID = compaction.MODEL_ID
 
 # Parameters OpenAI documents for POST /v1/responses. Anything else is an `unknown_parameter` error.
 KNOWN_PARAMS = frozenset(
@@ -27,7 +28,7 @@ KNOWN_PARAMS = frozenset(
     }
 )
 # Documented, but needing server-side resources this server does not have: refused, never ignored.
-UNSUPPORTED_PARAMS = {"prompt": "Prompt templates", "conversation": "Conversations"}
+UNSUPPORTED_PARAMS = {"prompt": "Prompt templates"}
 MESSAGE_ROLES = ["user", "assistant", "system", "developer"]
 CONTENT_TYPES = ["input_text", "output_text", "input_image", "input_file", "refusal"]
 TOOL_CHOICE_MODES = ["none", "auto", "required"]
@@ -61,6 +62,7 @@ class CreateRequest:
     max_tool_calls: int | None = None
     prompt_cache_key: str | None = None
     safety_identifier: str | None = None
+    conversation: str | None = None  # a conversation id (the Conversations API, see surface.py)
 
 
 def _expect(body: dict[str, Any], name: str, kinds: tuple[type, ...], expected: str, default: Any = None) -> Any:
@@ -88,13 +90,17 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
         raise ApiError(400, f"The requested model '{model}' does not exist.", param="model", code="model_not_found")
     if body.get("input") is None:
         raise errors.missing("input")
-    req = CreateRequest(model=model, input_items=_input_items(body["input"]))
+    req = CreateRequest(model=model, input_items=input_items(body["input"]))
     req.instructions = _expect(body, "instructions", (str,), "a string")
     req.stream = _expect(body, "stream", (bool,), "a boolean", False)
     req.store = _expect(body, "store", (bool,), "a boolean", True)
     req.background = _expect(body, "background", (bool,), "a boolean", False)
     req.parallel_tool_calls = _expect(body, "parallel_tool_calls", (bool,), "a boolean", True)
     req.previous_response_id = _expect(body, "previous_response_id", (str,), "a string")
+    req.conversation = _conversation(body)
+    if req.conversation is not None and req.previous_response_id is not None:
+        raise ApiError(400, "Mutually exclusive parameters: 'previous_response_id' and 'conversation' cannot be "
+                            "used together.", param="conversation", code="mutually_exclusive_parameters")
     req.user = _expect(body, "user", (str,), "a string")
     req.prompt_cache_key = _expect(body, "prompt_cache_key", (str,), "a string")
     req.safety_identifier = _expect(body, "safety_identifier", (str,), "a string")
@@ -126,6 +132,16 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
     return req
 
 
+def _conversation(body: dict[str, Any]) -> str | None:
+    """`conversation` is an id string or `{"id": ...}`."""
+    value = body.get("conversation")
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    raise errors.invalid_type("conversation", "one of a string or object with an 'id'", value)
+
+
 def _bounded(body: dict[str, Any], name: str, low: float, high: float, default: float) -> float:
     value = _expect(body, name, (int, float), "a decimal", default)
     if not low <= value <= high:
@@ -148,12 +164,13 @@ def _metadata(body: dict[str, Any]) -> dict[str, str]:
     return dict(metadata)
 
 
-def _input_items(raw: Any) -> list[dict[str, Any]]:
-    if isinstance(raw, str):
+def input_items(raw: Any, name: str = "input") -> list[dict[str, Any]]:
+    """Validated input items (`input` of create, compact and input_tokens; `items` of a conversation)."""
+    if isinstance(raw, str) and name == "input":
         return [_message("user", [{"type": "input_text", "text": raw}])]
     if not isinstance(raw, list):
-        raise errors.invalid_type("input", "one of a string or array", raw)
-    return [_input_item(item, f"input[{i}]") for i, item in enumerate(raw)]
+        raise errors.invalid_type(name, "one of a string or array", raw)
+    return [_input_item(item, f"{name}[{i}]") for i, item in enumerate(raw)]
 
 
 def _message(role: str, content: list[dict[str, Any]], item_id: str | None = None) -> dict[str, Any]:
@@ -190,9 +207,16 @@ def _input_item(item: Any, path: str) -> dict[str, Any]:
                 raise errors.missing(f"{path}.{name}")
         return {"id": item.get("id") or new_id("fc"), "type": "function_call", "status": "completed",
                 "arguments": item["arguments"], "call_id": item["call_id"], "name": item["name"]}
+    if kind == "compaction":
+        content = item.get("encrypted_content")
+        if not isinstance(content, str) or compacted_items(content) is None:
+            raise ApiError(400, f"Invalid '{path}.encrypted_content': not a compaction this server produced.",
+                           param=f"{path}.encrypted_content", code="invalid_encrypted_content")
+        return {"id": item.get("id") or new_id("cmp"), "type": "compaction", "encrypted_content": content}
     if kind is None:
         raise errors.missing(f"{path}.type")
-    raise errors.invalid_value(f"{path}.type", kind, ["message", "function_call", "function_call_output"])
+    raise errors.invalid_value(f"{path}.type", kind, ["message", "function_call", "function_call_output",
+                                                      "compaction"])
 
 
 def _content(raw: Any, path: str, role: str) -> list[dict[str, Any]]:
@@ -214,6 +238,10 @@ def _content(raw: Any, path: str, role: str) -> list[dict[str, Any]]:
             raise errors.invalid_value(f"{path}[{j}].type", part.get("type"), CONTENT_TYPES)
         if part["type"] in ("input_text", "output_text") and not isinstance(part.get("text"), str):
             raise errors.missing(f"{path}[{j}].text")
+        if part["type"] == "input_image":
+            media.check_image(part, f"{path}[{j}]")
+        if part["type"] == "input_file":
+            media.check_file(part, f"{path}[{j}]")
         parts.append(dict(part))
     return parts
 

@@ -31,5 +31,5 @@ def main(args: argparse.Namespace) -> int:
     app = create_app(Settings(hooks=hooks, token_delay=args.token_delay))
     extras = "".join(f" --fault {name}" for name in args.fault) + (f" --profile {args.profile}" if args.profile else "")
     print(f"reference server on http://{args.host}:{args.port}/v1 (model reference-echo){extras}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
     return 0

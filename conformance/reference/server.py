@@ -55,6 +55,7 @@ class ReferenceServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="off",
+                                ws="websockets-sansio",
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         server = self._server

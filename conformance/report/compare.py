@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from conformance.report.features import FEATURES, FeatureRow, compare_features_markdown, feature_rows
 from conformance.cli import UsageError
 from conformance.redact import scrub
 from conformance.report.common import DISPLAY_ORDER, area_of, counts, group_by_check, worst
@@ -93,7 +94,7 @@ def build(reports: list[Mapping[str, Any]], paths: list[str]) -> tuple[list[Colu
     return columns, rows
 
 
-def render_markdown(columns: list[Column], rows: list[Row]) -> str:
+def render_markdown(columns: list[Column], rows: list[Row], features: list[list[FeatureRow]] | None = None) -> str:
     out = [f"# Responses API conformance: {len(columns)} targets compared", ""]
     out += ["| target | model | base URL | started | report |", "|---|---|---|---|---|"]
     for c in columns:
@@ -102,6 +103,8 @@ def render_markdown(columns: list[Column], rows: list[Row]) -> str:
             f"| {md_cell(c.started_at)} | {md_cell(c.path)} |"
         )
     labels = " | ".join(md_cell(c.label) for c in columns)
+    if features is not None:
+        out += [""] + compare_features_markdown([md_cell(c.label) for c in columns], features)[:-1]
     out += ["", "## Counts", "", f"| verdict | {labels} |", "|---|" + "---:|" * len(columns)]
     out += [f"| {v} | " + " | ".join(str(c.summary[v]) for c in columns) + " |" for v in DISPLAY_ORDER]
     out += ["", "## Checks", "", "Worst verdict over all scenarios; `3/12` = 3 of 12 results have that verdict.", ""]
@@ -120,8 +123,10 @@ def main(args: argparse.Namespace) -> int:
     columns, rows = build(reports, list(args.reports))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    html = render_page("compare.html.j2", "compare.js", columns=columns, rows=rows)
+    features = [feature_rows(d["results"]) for d in reports]
+    html = render_page("compare.html.j2", "compare.js", columns=columns, rows=rows,
+                       features=list(zip(FEATURES, zip(*features))) if features else [])
     write_text(out / "compare.html", scrub(html))
-    write_text(out / "compare.md", scrub(render_markdown(columns, rows)))
+    write_text(out / "compare.md", scrub(render_markdown(columns, rows, features)))
     print(f"wrote {out / 'compare.html'} and {out / 'compare.md'} ({len(rows)} checks, {len(columns)} targets)", file=sys.stderr)
     return 0

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 import jinja2
 
+from conformance.report.features import feature_rows
 from conformance.report.common import DISPLAY_ORDER, MEANING, area_of, check_evidence, counts, group_by_check, worst
 from conformance.sse import parse_stream
 
@@ -193,4 +194,5 @@ def render_html(data: Mapping[str, Any]) -> str:
         target=data.get("target") or {},
         areas=areas,
         exchanges=exchanges,
+        features=feature_rows(data["results"]),
     )

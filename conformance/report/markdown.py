@@ -10,6 +10,7 @@ import html
 import json
 from typing import Any, Mapping
 
+from conformance.report.features import features_markdown
 from conformance.report.common import DISPLAY_ORDER, MEANING, area_of, check_evidence, counts, group_by_check, one_line
 
 LISTED = ["FAIL", "ERROR", "WARN", "FLAKY"]
@@ -48,6 +49,7 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     out += ["| " + " | ".join(str(summary.get(v, 0)) for v in DISPLAY_ORDER) + f" | {len(results)} |", ""]
     if summary.get("UNSUPPORTED"):
         out += [f"UNSUPPORTED is not a failure: {MEANING['UNSUPPORTED'].split(';')[0]}.", ""]
+    out += features_markdown(results)
     out += [f"> {cell(n, 1000)}" for n in data.get("notes") or []]
 
     listed = [r for r in results if r["verdict"] in LISTED]
