@@ -107,7 +107,7 @@ def exercised(transcripts: Iterable[Transcript]) -> tuple[dict[str, set[str]], d
     methods: dict[str, set[str]] = defaultdict(set)
     params: dict[str, set[str]] = defaultdict(set)
     for t in transcripts:
-        for ex in t.exchanges:
+        for ex in [*t.exchanges, *t.borrowed.values()]:  # a shared step exercises every scenario that reads it
             if ex.label == "cleanup":
                 continue
             for name, test in WIRE.items():

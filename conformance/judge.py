@@ -54,7 +54,7 @@ def judge(check: Check, transcript: Transcript) -> Result | None:
         outcome = _call(check, transcript)
         if outcome is None:
             return None
-        missing = transcript.incomplete() if check.area != "run" else None  # run checks judge exactly that
+        missing = None if check.judges_incomplete else transcript.incomplete()
         if missing and outcome.kind is not Kind.OK:
             outcome = skip(f"not judged: {missing} (see {EXCHANGE_COMPLETE})")
         step = outcome.evidence.get("step")

@@ -38,6 +38,9 @@ class Check:
     scenarios: tuple[str, ...] = ()  # transcript checks: the scenarios they judge
     model_dependent: bool = False  # judged over k trials; disagreement is FLAKY
     stream_only: bool = False  # exchange checks that judge only event streams
+    # Transcript checks whose rule is about exchanges that did not complete (judge.py otherwise SKIPs a verdict
+    # other than PASS on a transcript that lacks traffic).
+    judges_incomplete: bool = False
 
     def pairs_with(self, scenario: Scenario) -> bool:
         """Whether (scenario, check) is a suite item: a transcript check names its scenarios; an exchange check
@@ -89,10 +92,12 @@ def transcript_check(
     area: str,
     scenarios: tuple[str, ...],
     model_dependent: bool = False,
+    judges_incomplete: bool = False,
 ) -> Callable[[Callable[[Transcript], Outcome | None]], Callable[[Transcript], Outcome | None]]:
     def deco(func: Callable[[Transcript], Outcome | None]) -> Callable[[Transcript], Outcome | None]:
         _register(
-            Check(id, Level(level), requirement, source, area, "transcript", func, tuple(scenarios), model_dependent)
+            Check(id, Level(level), requirement, source, area, "transcript", func, tuple(scenarios), model_dependent,
+                  judges_incomplete=judges_incomplete)
         )
         return func
 

@@ -39,6 +39,7 @@ def _baseline(t: Transcript) -> Outcome | None:
     source=SOURCE,
     area=AREA,
     scenarios=SCENARIOS,
+    judges_incomplete=True,  # a connection that breaks under load is this rule's finding, not a lost exchange
 )
 def all_answered(t: Transcript) -> Outcome | None:
     gate = _baseline(t)

@@ -67,6 +67,7 @@ def _names_model(ex: Exchange) -> bool:
     source="docs/run-engine.md#preflight",
     area="run",
     scenarios=("preflight",),
+    judges_incomplete=True,
 )
 def preflight(t: Transcript) -> Outcome | None:
     problem = preflight_problem(t)

@@ -21,7 +21,7 @@ def create_event(ctx: ScenarioContext, **fields: Any) -> dict[str, Any]:
 
 
 @scenario("websocket.two-turns", "On one socket: turn 1 plants a code word; turn 2 chains with "
-          "previous_response_id and asks for it", model_dependent=True)
+          "previous_response_id and asks for it", model_dependent=True, streams=True)
 def two_turns(ctx: ScenarioContext) -> None:
     word = nonce("SOCK")
     ctx.params["nonce"] = word
@@ -41,7 +41,7 @@ def two_turns(ctx: ScenarioContext) -> None:
 
 
 @scenario("websocket.error-then-continue", "On one socket: an invalid response.create (input is a number) must "
-          "get an error event; then a valid response.create on the same socket")
+          "get an error event; then a valid response.create on the same socket", streams=True)
 def error_then_continue(ctx: ScenarioContext) -> None:
     with Socket(ctx, "socket") as sock:
         if not sock.open():
