@@ -20,7 +20,7 @@ Model-dependent checks (``Check.model_dependent``) are not part of the frozen se
 those SmolLM2 passes with its own template (docs/llamacpp.md "Model-dependent checks"): over MODEL_TRIALS
 trials of their scenarios each must PASS in all trials but at most one. Greedy decoding makes an answer a
 function of its prompt, and each trial plants a new random code word: for about 2 % of code words SmolLM2
-paraphrases instead of repeating (measured 5 of 250 echo prompts; 0 of 260 instructions prompts), so a single
+paraphrases instead of repeating (measured 5 of 310 echo prompts; 0 of 255 instructions prompts), so a single
 failing trial is the model and stays allowed (the suite reports FLAKY); two would be a regression (the
 project's old tools-in-every-prompt template passed the echo in 1-2 of 10). The rest (MODEL_CANNOT, each with
 its reason) may give any verdict but ERROR, in the main run as well. Sampling: the server's default
