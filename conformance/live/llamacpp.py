@@ -116,7 +116,11 @@ def gguf_chat_template(path: str | os.PathLike[str]) -> str | None:
 
 
 def tool_aware_template(model_path: str | os.PathLike[str] | None = None) -> str:
-    """The model's own chat template for requests without tools, TOOLS_BRANCH for requests with them."""
+    """The model's own chat template for requests without tools, TOOLS_BRANCH for requests with them.
+
+    TOOLS_BRANCH speaks ChatML (``<|im_start|>``), so this fits ChatML models whose own template has no tool
+    support, such as SmolLM2; a model whose template already handles tools should keep its own.
+    """
     path = model_path if model_path is not None else smollm2_gguf_path()
     own = gguf_chat_template(path)
     if own is None:
