@@ -19,7 +19,7 @@ With one thread it took 25 s alone and 30 s beside two busy loops.
 Model-dependent checks (``Check.model_dependent``) are not part of the frozen sets above. MODEL_PASS holds
 those SmolLM2 passes with its own template (docs/llamacpp.md "Model-dependent checks"): over MODEL_TRIALS
 trials of their scenarios each must PASS in all trials but at most one. Greedy decoding makes an answer a
-function of its prompt, and each trial plants a new random code word: for about 2 % of code words SmolLM2
+function of its prompt, and each trial plants a new random code word: for about 1.6 % of code words SmolLM2
 paraphrases instead of repeating (measured 5 of 310 echo prompts; 0 of 255 instructions prompts), so a single
 failing trial is the model and stays allowed (the suite reports FLAKY); two would be a regression (the
 project's old tools-in-every-prompt template passed the echo in 1-2 of 10). The rest (MODEL_CANNOT, each with
