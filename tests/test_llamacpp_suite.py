@@ -46,12 +46,17 @@ from conformance.live.llamacpp import (
     unavailable_reason,
     xllamacpp_version,
 )
-from conformance.live.runner import Run, run_and_judge
+from conformance.live.runner import Run, run_and_judge, select_scenarios
 from conformance.live.target import Target
 from conformance.registry import all_checks
 from conformance.report.model import Report
 from conformance.report.writers import write_all
 from conformance.verdicts import Result, Verdict
+from tests.test_llamacpp_surface import FAMILIES as SURFACE_FAMILIES
+
+# The API-surface families (websocket, compact, ...) are pinned in tests/test_llamacpp_surface.py; this file
+# pins the rest.
+CORE_SCENARIOS = [s.id for s in select_scenarios() if s.family not in SURFACE_FAMILIES]
 
 _REASON = unavailable_reason()
 pytestmark = [
@@ -181,7 +186,7 @@ def server() -> Iterator[LlamaCppServer]:
 def run(server: LlamaCppServer) -> SuiteRun:
     target = Target(name="llama.cpp", base_url=server.base_url)  # model discovered from GET /models
     t0 = time.monotonic()
-    results, session = run_and_judge(target)
+    results, session = run_and_judge(target, CORE_SCENARIOS)
     return SuiteRun(results, session, time.monotonic() - t0, target, xllamacpp_version())
 
 
@@ -201,7 +206,7 @@ def model_run(server: LlamaCppServer) -> ModelRun:
     return ModelRun([r for r in results if r.check_id in MODEL_PASS], time.monotonic() - t0)
 
 
-MODEL_DEPENDENT = {c.id for c in all_checks() if c.model_dependent}
+MODEL_DEPENDENT = {c.id for c in all_checks() if c.model_dependent and c.id.split(".", 1)[0] not in SURFACE_FAMILIES}
 
 
 def _ids_with(results: list[Result], verdict: Verdict) -> set[str]:

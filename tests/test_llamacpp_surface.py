@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.live.llamacpp import TOOLS_CHAT_TEMPLATE, LlamaCppServer, unavailable_reason
+from conformance.live.llamacpp import LlamaCppServer, tool_aware_template, unavailable_reason
 from conformance.live.runner import run_and_judge
 from conformance.live.target import Target
 from conformance.registry import get
@@ -76,7 +76,7 @@ class SurfaceRun:
 
 @pytest.fixture(scope="module")
 def run() -> Iterator[SurfaceRun]:
-    with LlamaCppServer(chat_template=TOOLS_CHAT_TEMPLATE, threads=1) as srv:
+    with LlamaCppServer(chat_template=tool_aware_template(), threads=1) as srv:
         target = Target(name="llama.cpp", base_url=srv.base_url, request_timeout_s=60.0)
         t0 = time.monotonic()
         results, _ = run_and_judge(target, SCENARIOS)
