@@ -85,7 +85,7 @@ class Session:
         if self.unreachable:
             return 0
         for rid in dict.fromkeys(self.stored_ids):
-            ex = self.client.request("DELETE", f"responses/{rid}", label="cleanup")
+            ex = self.client.request("DELETE", ("responses", rid), label="cleanup")
             deleted += ex.ok
             if ex.transport_error or ex.response.status in (404, 405, 501):
                 break  # no DELETE here (or endpoint gone): stop trying

@@ -42,12 +42,12 @@ def cancel(ctx: ScenarioContext) -> None:
                                     "max_output_tokens": max(ctx.target.max_output_tokens, CANCEL_BUDGET)})
     rid = response_id(created)
     if rid and created.ok:
-        ctx.request("cancel", "POST", f"responses/{rid}/cancel")
+        ctx.request("cancel", "POST", ("responses", rid, "cancel"))
         ctx.poll("retrieve", rid, _finished, timeout_s=_poll_limit(ctx))
     fg = ctx.create("fg-create", {"input": "Say hello.", "store": True, "max_output_tokens": 16})
     fg_id = response_id(fg)
     if fg_id and fg.ok:
-        ctx.request("fg-cancel", "POST", f"responses/{fg_id}/cancel")
+        ctx.request("fg-cancel", "POST", ("responses", fg_id, "cancel"))
 
 
 @scenario("background.stream-resume", "A streamed background response, then GET ?stream=true&starting_after=N "

@@ -27,7 +27,7 @@ def input_items(ctx: ScenarioContext) -> None:
     rid = response_id(created)
     if not (rid and created.ok):
         return
-    path = f"responses/{rid}/input_items"
+    path = ("responses", rid, "input_items")
     ctx.request("default", "GET", path)
     ctx.request("asc", "GET", path, query={"order": "asc"})
     ctx.request("desc", "GET", path, query={"order": "desc"})
