@@ -1,8 +1,16 @@
-"""Keep secrets out of every report, log and piece of evidence."""
+"""Keep secrets out of every report, log and piece of evidence.
+
+Redact first, then cut: anything that shortens text for display must scrub it before cutting, or a key split at
+the cut escapes the match (report/common.py one_line does). The live clients scrub what they record as it
+arrives, so an echoed key never reaches a check, a message or an evidence excerpt in the first place.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "<redacted>"
 # Header names whose values are credentials. Matched case-insensitively; custom auth headers are added
@@ -16,9 +24,14 @@ def register_secret_header(name: str) -> None:
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret (e.g. the API key) so scrub() removes it wherever it is echoed back."""
+    """Remember a secret (e.g. the API key) so scrub() removes it wherever it is echoed back: as sent (alone or
+    after "Bearer "), JSON-escaped (inside a JSON string, with or without ensure_ascii), URL-encoded or
+    HTML-escaped."""
     if value and len(value) >= 4:
-        _SECRET_VALUES.add(value)
+        forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+                 quote(value, safe=""), quote_plus(value, safe=""), html.escape(value)}
+        # Longest first, so a form that contains another is replaced whole.
+        _SECRET_VALUES.update(forms)
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -30,7 +43,7 @@ def scrub(value: Any) -> Any:
     if not _SECRET_VALUES:
         return value
     if isinstance(value, str):
-        for s in _SECRET_VALUES:
+        for s in sorted(_SECRET_VALUES, key=len, reverse=True):
             if s in value:
                 value = value.replace(s, REDACTED)
         return value
