@@ -554,6 +554,11 @@ def _retrieve_no_output(reply: Reply) -> Reply:
     return Reply(reply.route, reply.status, {**reply.body, "output": []}, reply.headers, reply.subject)
 
 
+def _unsafe_response_id(response: dict[str, Any]) -> None:
+    if isinstance(response.get("id"), str):
+        response["id"] += "\r\nx-injected: 1"
+
+
 def _added_twice(events: list[Event]) -> list[Event]:
     out: list[Event] = []
     for event in events:
@@ -784,6 +789,8 @@ _ALL = [
            reply=_delete_object_name),
     _fault("retrieve-empty-output", "GET /responses/{id} answers the response with `output: []`.", "synthetic",
            reply=_retrieve_no_output),
+    _pair("response-id-control-chars", "Response ids carry a CR LF (a header injection if put into a request).",
+          "synthetic", _on_responses(_unsafe_response_id)),
     _fault("item-added-twice", "Every `response.output_item.added` is sent twice.", "synthetic",
            events=_whole(_added_twice)),
     _fault("item-id-suffixed", "Events that name an item by `item_id` give a different id than `added` did.",
