@@ -87,14 +87,13 @@ class Meter:
         self.decoded += len(data)
         if self.decoded > self.limits.max_decoded_bytes:
             raise CapReached(f"the body exceeded {self.limits.max_decoded_bytes} bytes")
-        if not data:
-            return data
+        if not data or not self.sse:
+            return data  # a JSON body is one line as often as not: lines and events are stream caps
         last_nl = max(data.rfind(b"\n"), data.rfind(b"\r"))
         self._line = len(data) - last_nl - 1 if last_nl >= 0 else self._line + len(data)
         if self._line > self.limits.max_line_bytes:
             raise CapReached(f"a line exceeded {self.limits.max_line_bytes} bytes")
-        if self.sse:
-            self._count_events(data, start)
+        self._count_events(data, start)
         return data
 
     def _count_events(self, data: bytes, start: int) -> None:
