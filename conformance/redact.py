@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -17,6 +18,7 @@ REDACTED = "<redacted>"
 # at run time through register_secret_header().
 _SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "openai-api-key", "proxy-authorization", "cookie", "set-cookie"}
 _SECRET_VALUES: set[str] = set()
+_SECRET_PATTERNS: list[re.Pattern[str]] = []
 
 
 def register_secret_header(name: str) -> None:
@@ -27,11 +29,25 @@ def register_secret(value: str | None) -> None:
     """Remember a secret (e.g. the API key) so scrub() removes it wherever it is echoed back: as sent (alone or
     after "Bearer "), JSON-escaped (inside a JSON string, with or without ensure_ascii), URL-encoded or
     HTML-escaped."""
-    if value and len(value) >= 4:
+    if value and len(value) >= 4 and value not in _SECRET_VALUES:
         forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
                  quote(value, safe=""), quote_plus(value, safe=""), html.escape(value)}
         # Longest first, so a form that contains another is replaced whole.
         _SECRET_VALUES.update(forms)
+        _SECRET_PATTERNS.append(_encoded_pattern(value))
+
+
+def _encoded_pattern(value: str) -> re.Pattern[str]:
+    """The secret with any character written as %XX, \\uXXXX, \\-escape or &#N; (an endpoint that re-encodes
+    what it echoes may encode more than it must, e.g. "-" as %2D)."""
+    parts = []
+    for c in value:
+        n = ord(c)
+        alts = [re.escape(c), f"%{n:02x}", f"\\\\u{n:04x}", f"&#{n};", f"&#x0*{n:x};"]
+        if c in "\"\\/":
+            alts.append(re.escape("\\" + c))
+        parts.append("(?:" + "|".join(alts) + ")")
+    return re.compile("".join(parts), re.IGNORECASE)
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -46,6 +62,9 @@ def scrub(value: Any) -> Any:
         for s in sorted(_SECRET_VALUES, key=len, reverse=True):
             if s in value:
                 value = value.replace(s, REDACTED)
+        if "%" in value or "\\" in value or "&#" in value:
+            for pattern in _SECRET_PATTERNS:
+                value = pattern.sub(REDACTED, value)
         return value
     if isinstance(value, dict):
         return {scrub(k): scrub(v) for k, v in value.items()}

@@ -24,7 +24,7 @@ FORMAT = "responses-conformance-report/1"
 # results keep only a summary of their exchange. So no endpoint can make report.json more than a few MB.
 MAX_EVIDENCE_CHARS = 64_000
 MAX_FIELD_CHARS = 4_000
-MAX_ITEMS = 200
+MAX_ITEMS = 100
 MAX_DEPTH = 64
 MAX_REPORT_EVIDENCE_CHARS = 3_000_000
 
@@ -149,19 +149,28 @@ def _bounded_body(body: Any) -> Any:
 
 def result_json(r: Result, budget: list[int] | None = None) -> dict[str, Any]:
     """A result for report.json. ``budget`` (characters of evidence left in the report) is shared by all the
-    results of one report; once it is spent, an exchange is summarised instead of shown."""
+    results of one report; once it is spent, evidence is cut short and an exchange is summarised."""
     out = r.to_json()
     out["message"] = _cut(scrub(out["message"]), MAX_FIELD_CHARS)
     out["evidence"] = _bounded(out["evidence"])
+    if budget is not None:
+        size = len(json.dumps(out["evidence"], ensure_ascii=False))
+        if size > budget[0]:
+            out["evidence"] = {"cut": _cut(json.dumps(out["evidence"], ensure_ascii=False), MAX_FIELD_CHARS)}
+            size = MAX_FIELD_CHARS
+        budget[0] -= size
     if r.exchange is not None and r.verdict is not Verdict.PASS:
         rec = exchange_to_record(r.exchange)
-        rec["response"]["body"] = _bounded_body(rec["response"]["body"])
-        rec["request"]["body"] = _bounded_body(rec["request"]["body"])
+        # Bodies and streams keep up to MAX_EVIDENCE_CHARS; everything else (headers, notes, paths) less.
+        bodies = {"request": {"body": _bounded_body(rec["request"].pop("body", None))},
+                  "response": {"body": _bounded_body(rec["response"].pop("body", None))}}
         for key in ("sse", "text"):
             if key in rec["response"]:
-                rec["response"][key] = _cut(rec["response"][key])
+                bodies["response"][key] = _cut(rec["response"].pop(key))
         offsets = rec["response"].pop("event_offsets_s", None)  # numbers only; one per recorded event
-        rec = _bounded(rec, MAX_EVIDENCE_CHARS)
+        rec = _bounded(rec)
+        for side, fields in bodies.items():
+            rec[side].update(fields)
         if isinstance(offsets, list):
             rec["response"]["event_offsets_s"] = offsets[:MAX_EVIDENCE_CHARS // 4]
         size = len(json.dumps(rec, ensure_ascii=False))
