@@ -9,40 +9,47 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_DEPTH = 128  # real Response objects nest about 10 deep; a json_schema output perhaps 30
-MAX_NUMBER_CHARS = 100  # no count, index or timestamp in the API needs more digits
+# Only a literal like these can overflow a float to inf; the parsed value is searched for one only if the text
+# has one (a hook on every number would make a large body several times slower to parse).
+_BIG_FLOAT = re.compile(r"[eE][+-]?\d{3}|\d{300}")
 
 
 def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _float(text: str) -> float:
-    if len(text) > MAX_NUMBER_CHARS:
-        raise ValueError(f"a number of {len(text)} characters")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:30]} is out of range")
-    return value
-
-
-def _int(text: str) -> int:
-    if len(text) > MAX_NUMBER_CHARS:
-        raise ValueError(f"an integer of {len(text)} digits")
-    return int(text)
-
-
 def loads(text: str | bytes) -> Any:
-    """Parse RFC 8259 JSON; raise ValueError for anything else, or nesting deeper than MAX_DEPTH."""
+    """Parse RFC 8259 JSON; raise ValueError for anything else, or nesting deeper than MAX_DEPTH. Integers of
+    more than 4,300 digits are refused by Python itself (sys.int_info.default_max_str_digits)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError: not JSON
     try:
-        value = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        value = json.loads(text, parse_constant=_constant)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
-    if depth_exceeds(value, MAX_DEPTH):
+    if text.count("[") + text.count("{") > MAX_DEPTH and depth_exceeds(value, MAX_DEPTH):
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    if _BIG_FLOAT.search(text) and _has_non_finite(value):
+        raise ValueError("a number is out of range (it overflows to infinity)")
     return value
+
+
+def _has_non_finite(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def depth_exceeds(value: Any, limit: int) -> bool:
@@ -58,5 +65,5 @@ def depth_exceeds(value: Any, limit: int) -> bool:
             continue
         if d > limit:
             return True
-        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+        stack.extend([(c, d + 1) for c in children if type(c) is dict or type(c) is list])
     return False

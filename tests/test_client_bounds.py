@@ -88,8 +88,9 @@ def test_json_that_is_not_rfc8259_is_not_json(name: str) -> None:
 
 def test_strict_json() -> None:
     assert strict_json('{"a": [1, 2.5, "x", null, true]}') == {"a": [1, 2.5, "x", None, True]}
+    assert strict_json('{"e": "1e999 in a string", "n": 1.5e300}') == {"e": "1e999 in a string", "n": 1.5e300}
     for bad in ("NaN", "[Infinity]", "-Infinity", "1e999", "[" * 200 + "]" * 200, "[" * 100000 + "]" * 100000,
-                "9" * 200):
+                "9" * 5000, "1" + "0" * 400 + ".0", '{"a": [1, {"b": -1E400}]}'):
         with pytest.raises(ValueError):
             strict_json(bad)
 

@@ -17,7 +17,7 @@ class Limits:
 
     max_wire_bytes: int = 8 * MIB
     max_decoded_bytes: int = 8 * MIB
-    max_events: int = 20_000
+    max_events: int = 10_000
     max_event_bytes: int = 1 * MIB
     max_line_bytes: int = 1 * MIB
 

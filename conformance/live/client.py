@@ -243,7 +243,7 @@ class RecordingClient:
             ex.response.text = text or None
             return
         try:
-            ex.response.body = scrub(strict_json(text)) if text.strip() else None
+            ex.response.body = strict_json(text) if text.strip() else None  # text is scrubbed
             if ex.response.body is None and text:
                 ex.response.text = text
         except ValueError as exc:

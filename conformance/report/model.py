@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import math
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.exchange import Exchange
 from conformance.judge import summarize
 from conformance.recordings import exchange_to_record
 from conformance.redact import scrub
@@ -47,7 +49,7 @@ class Report:
         return summarize(self.results)
 
     def to_json(self) -> dict[str, Any]:
-        budget = [MAX_REPORT_EVIDENCE_CHARS]
+        budget = _Budget(MAX_REPORT_EVIDENCE_CHARS)
         return scrub(
             {
                 "format": FORMAT,
@@ -143,44 +145,66 @@ def _bounded_body(body: Any) -> Any:
     """A JSON body as it came, or, when it is too big to show, its JSON text cut with a note of its size."""
     text = json.dumps(body, ensure_ascii=False, default=str)
     if len(text) <= MAX_EVIDENCE_CHARS:
-        return _bounded(body, MAX_EVIDENCE_CHARS)
+        return scrub(_bounded(body, MAX_EVIDENCE_CHARS))
     return _cut(text)
 
 
-def result_json(r: Result, budget: list[int] | None = None) -> dict[str, Any]:
-    """A result for report.json. ``budget`` (characters of evidence left in the report) is shared by all the
-    results of one report; once it is spent, evidence is cut short and an exchange is summarised."""
+@dataclass
+class _Budget:
+    """Characters of evidence left in one report, and each exchange's bounded record (many results share one
+    exchange; a large body is scrubbed and measured once, not once per result)."""
+
+    left: int
+    records: dict[int, tuple[Exchange, dict[str, Any]]] = field(default_factory=dict)
+
+    def record(self, ex: Exchange) -> dict[str, Any]:
+        if id(ex) not in self.records:
+            self.records[id(ex)] = (ex, exchange_record(ex))  # keeps ex alive so its id is not reused
+        return self.records[id(ex)][1]
+
+
+def result_json(r: Result, budget: _Budget | None = None) -> dict[str, Any]:
+    """A result for report.json. ``budget`` is shared by all the results of one report; once its characters are
+    spent, evidence is cut short and an exchange is summarised."""
     out = r.to_json()
     out["message"] = _cut(scrub(out["message"]), MAX_FIELD_CHARS)
     out["evidence"] = _bounded(out["evidence"])
     if budget is not None:
         size = len(json.dumps(out["evidence"], ensure_ascii=False))
-        if size > budget[0]:
+        if size > budget.left:
             out["evidence"] = {"cut": _cut(json.dumps(out["evidence"], ensure_ascii=False), MAX_FIELD_CHARS)}
             size = MAX_FIELD_CHARS
-        budget[0] -= size
+        budget.left -= size
     if r.exchange is not None and r.verdict is not Verdict.PASS:
-        rec = exchange_to_record(r.exchange)
-        # Bodies and streams keep up to MAX_EVIDENCE_CHARS; everything else (headers, notes, paths) less.
-        bodies = {"request": {"body": _bounded_body(rec["request"].pop("body", None))},
-                  "response": {"body": _bounded_body(rec["response"].pop("body", None))}}
-        for key in ("sse", "text"):
-            if key in rec["response"]:
-                bodies["response"][key] = _cut(rec["response"].pop(key))
-        offsets = rec["response"].pop("event_offsets_s", None)  # numbers only; one per recorded event
-        rec = _bounded(rec)
-        for side, fields in bodies.items():
-            rec[side].update(fields)
-        if isinstance(offsets, list):
-            rec["response"]["event_offsets_s"] = offsets[:MAX_EVIDENCE_CHARS // 4]
-        size = len(json.dumps(rec, ensure_ascii=False))
+        rec = budget.record(r.exchange) if budget is not None else exchange_record(r.exchange)
         if budget is not None:
-            if size > budget[0]:
+            size = len(json.dumps(rec, ensure_ascii=False))
+            if size > budget.left:
                 rec = _summary(rec)
                 size = len(json.dumps(rec, ensure_ascii=False))
-            budget[0] -= size
+            budget.left -= size
         out["evidence"] = {**out["evidence"], "exchange": rec}
     return out
+
+
+def exchange_record(ex: Exchange) -> dict[str, Any]:
+    """The exchange's recordings-format dict, bounded: bodies and streams keep up to MAX_EVIDENCE_CHARS,
+    everything else (headers, notes, paths) less."""
+    # Bodies are bounded before exchange_to_record walks (and scrubs) them: a body may hold millions of values.
+    rec = exchange_to_record(dataclasses.replace(
+        ex, request=dataclasses.replace(ex.request, body=None),
+        response=dataclasses.replace(ex.response, body=None, sse=None, text=None)))
+    bodies = {"request": {"body": _bounded_body(ex.request.body)}, "response": {"body": _bounded_body(ex.response.body)}}
+    for key in ("sse", "text"):
+        if getattr(ex.response, key) is not None:
+            bodies["response"][key] = _cut(scrub(getattr(ex.response, key)))
+    offsets = rec["response"].pop("event_offsets_s", None)  # numbers only; one per recorded event
+    rec = _bounded(rec)
+    for side, fields in bodies.items():
+        rec[side].update(fields)
+    if isinstance(offsets, list):
+        rec["response"]["event_offsets_s"] = offsets[:MAX_EVIDENCE_CHARS // 4]
+    return rec
 
 
 def _summary(rec: dict[str, Any]) -> dict[str, Any]:

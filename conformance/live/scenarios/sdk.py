@@ -180,7 +180,7 @@ class RecordingTransport(httpx2.BaseTransport):
                 ex.response.sse = text
             elif broken is None:
                 try:
-                    ex.response.body = scrub(strict_json(text)) if text.strip() else None
+                    ex.response.body = strict_json(text) if text.strip() else None  # text is scrubbed
                 except ValueError:
                     ex.response.text = text
             else:
