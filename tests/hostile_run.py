@@ -17,9 +17,23 @@ from pathlib import Path
 
 from tests.hostile_server import KEY, HostileServer
 
-# Few, short scenarios that between them send every kind of request: create, stream, retrieve, cancel, delete
-# (cleanup), and the SDK tier's stream.
-SCENARIOS = ("basic.string-input", "streaming.text", "storage.retrieve", "background.cancel", "sdk.stream")
+# Per area, the few scenarios that meet its behaviours: creates, streams (both tiers), ids in paths (retrieve,
+# cancel, cleanup's delete), several requests in a row (cookies). Fewer exchanges keep the runs short.
+_BOTH_STREAMS = ("basic.string-input", "streaming.text", "sdk.stream")
+AREA_SCENARIOS = {
+    "transport": _BOTH_STREAMS,
+    "http": ("basic.string-input", "streaming.text"),
+    "sse": ("streaming.text", "sdk.stream"),
+    "json": ("basic.string-input", "streaming.text"),
+    "size": _BOTH_STREAMS,
+    "ids": ("storage.retrieve", "background.cancel"),
+    "headers": ("basic.string-input",),
+    "rate-limit": ("basic.string-input", "sdk.stream"),
+    "redirect": ("basic.string-input", "sdk.stream"),
+    "cookies": ("storage.retrieve",),
+    "key-echo": _BOTH_STREAMS,
+}
+DISCOVERY = {"deep-json-discovery"}  # run without --model: GET /models is the request that meets it
 REQUEST_TIMEOUT_S = 2.0
 IDLE_TIMEOUT_S = 1.0
 KILL_AFTER_S = 120.0  # the harness's own limit; a run that needs it has failed the bound anyway
@@ -50,12 +64,13 @@ def _leaked(text: str) -> bool:
     return any(_KEY_SECRET[i:i + 10] in text for i in range(len(_KEY_SECRET) - 9))
 
 
-def run(name: str, scenarios: tuple[str, ...] = SCENARIOS) -> Outcome:
+def run(name: str) -> Outcome:
     server = HostileServer(name)
+    scenarios = AREA_SCENARIOS[server.behaviour.area]
     with tempfile.TemporaryDirectory(prefix=f"hostile-{name}-") as tmp, server as url:
         report_dir = Path(tmp) / "reports"
-        cmd = [sys.executable, "-m", "conformance", "run", "--base-url", url, "--api-key", KEY, "--model", "m",
-               "--request-timeout", str(REQUEST_TIMEOUT_S), "--idle-timeout", str(IDLE_TIMEOUT_S),
+        cmd = [sys.executable, "-m", "conformance", "run", "--base-url", url, "--api-key", KEY,
+               *(["--model", "m"] if name not in DISCOVERY else []), "--request-timeout", str(REQUEST_TIMEOUT_S), "--idle-timeout", str(IDLE_TIMEOUT_S),
                "--report-dir", str(report_dir)]
         for s in scenarios:
             cmd += ["--scenario", s]

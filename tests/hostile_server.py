@@ -372,6 +372,11 @@ def _deep(conn: Conn, req: Request) -> None:
     conn.send(reply(200, b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"))
 
 
+@behaviour("deep-json-discovery", "json", "GET /models (model discovery: no --model) answers JSON 100,000 deep")
+def _deep_discovery(conn: Conn, req: Request) -> None:
+    _deep(conn, req)
+
+
 @behaviour("nan-json", "json", "bodies with NaN and Infinity literals")
 def _nan(conn: Conn, req: Request) -> None:
     if req.wants_stream:
