@@ -556,7 +556,7 @@ def _retrieve_no_output(reply: Reply) -> Reply:
 
 def _unsafe_response_id(response: dict[str, Any]) -> None:
     if isinstance(response.get("id"), str):
-        response["id"] += "\r\nx-injected: 1"
+        response["id"] += "\u202e1"  # a right-to-left override: shows one id, is another
 
 
 def _added_twice(events: list[Event]) -> list[Event]:
@@ -789,7 +789,7 @@ _ALL = [
            reply=_delete_object_name),
     _fault("retrieve-empty-output", "GET /responses/{id} answers the response with `output: []`.", "synthetic",
            reply=_retrieve_no_output),
-    _pair("response-id-control-chars", "Response ids carry a CR LF (a header injection if put into a request).",
+    _pair("response-id-not-ascii", "Response ids carry a right-to-left override character (not printable ASCII).",
           "synthetic", _on_responses(_unsafe_response_id)),
     _fault("item-added-twice", "Every `response.output_item.added` is sent twice.", "synthetic",
            events=_whole(_added_twice)),
