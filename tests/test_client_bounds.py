@@ -202,3 +202,23 @@ def test_mock_transport_still_works() -> None:
     t = httpx.MockTransport(lambda r: httpx.Response(200, json={"id": "resp_1", "object": "response"}))
     with RecordingClient(target, transport=t) as client:
         assert client.request("GET", ("responses", "resp_1")).response.body["id"] == "resp_1"
+
+
+def test_one_client_shared_by_eight_threads() -> None:
+    """The run engine shares one client between its workers: each exchange keeps its own deadline, and the
+    exchange log is complete."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with HostileServer("trickle-headers") as slow_url, HostileServer("set-cookie") as ok_url:
+        slow, ok = _client(slow_url, request_timeout=1.0), _client(ok_url)
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            slow_exs = list(pool.map(lambda _: slow.request("GET", "models"), range(8)))
+            ok_exs = list(pool.map(lambda _: ok.request("POST", "responses", body={"model": "m"}), range(40)))
+        took = time.monotonic() - t0
+        slow.close()
+        ok.close()
+    assert took < 6, took
+    assert all(ex.transport_error and ex.transport_error.startswith("timeout") for ex in slow_exs)
+    assert all(ex.response.status == 200 and ex.transport_error is None for ex in ok_exs)
+    assert len(slow.exchanges) == 8 and len(ok.exchanges) == 40
