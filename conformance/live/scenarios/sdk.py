@@ -85,6 +85,10 @@ class _TeeStream(httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         yield from self._read()
 
+    def final(self, reason: str) -> None:
+        """A rate limit past the run's budget: the body is the SDK's to read, the exchange records ``reason``."""
+        self._broken = reason
+
     def close(self) -> None:
         if not self._closed and not self.discard and self._broken is None:
             try:
@@ -124,8 +128,7 @@ class RecordingTransport(httpx2.BaseTransport):
             ex, resp, tee = self._send(request)
             wait, reason = client.gate.answer(ex.response.status, ex.response.headers, attempt)
             if reason:
-                ex.notes.append(reason)  # set as transport_error once the body is recorded
-                tee._broken = reason
+                tee.final(reason)
             if wait is None:
                 return resp
             tee.discard = True
