@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -17,8 +18,11 @@ REDACTED = "<redacted>"
 # Header names whose values are credentials. Matched case-insensitively; custom auth headers are added
 # at run time through register_secret_header().
 _SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "openai-api-key", "proxy-authorization", "cookie", "set-cookie"}
+# Copy-on-write: register_secret rebinds these, so a scrub() running in another thread (one run per target, many
+# workers per run) never iterates a set that is changing under it.
 _SECRET_VALUES: set[str] = set()
 _SECRET_PATTERNS: list[re.Pattern[str]] = []
+_REGISTER = threading.Lock()
 
 
 def register_secret_header(name: str) -> None:
@@ -29,12 +33,16 @@ def register_secret(value: str | None) -> None:
     """Remember a secret (e.g. the API key) so scrub() removes it wherever it is echoed back: as sent (alone or
     after "Bearer "), JSON-escaped (inside a JSON string, with or without ensure_ascii), URL-encoded or
     HTML-escaped."""
-    if value and len(value) >= 4 and value not in _SECRET_VALUES:
+    global _SECRET_VALUES, _SECRET_PATTERNS
+    if not value or len(value) < 4:
+        return
+    with _REGISTER:
+        if value in _SECRET_VALUES:
+            return
         forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
                  quote(value, safe=""), quote_plus(value, safe=""), html.escape(value)}
-        # Longest first, so a form that contains another is replaced whole.
-        _SECRET_VALUES.update(forms)
-        _SECRET_PATTERNS.append(_encoded_pattern(value))
+        _SECRET_VALUES = _SECRET_VALUES | forms
+        _SECRET_PATTERNS = [*_SECRET_PATTERNS, _encoded_pattern(value)]
 
 
 def _encoded_pattern(value: str) -> re.Pattern[str]:
@@ -56,14 +64,15 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
 
 def scrub(value: Any) -> Any:
     """Replace every registered secret inside strings, recursively through JSON-like data."""
-    if not _SECRET_VALUES:
+    values, patterns = _SECRET_VALUES, _SECRET_PATTERNS
+    if not values:
         return value
     if isinstance(value, str):
-        for s in sorted(_SECRET_VALUES, key=len, reverse=True):
+        for s in sorted(values, key=len, reverse=True):  # longest first: a form containing another goes whole
             if s in value:
                 value = value.replace(s, REDACTED)
         if "%" in value or "\\" in value or "&#" in value:
-            for pattern in _SECRET_PATTERNS:
+            for pattern in patterns:
                 value = pattern.sub(REDACTED, value)
         return value
     if isinstance(value, dict):
