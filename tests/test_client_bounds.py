@@ -222,3 +222,17 @@ def test_one_client_shared_by_eight_threads() -> None:
     assert all(ex.transport_error and ex.transport_error.startswith("timeout") for ex in slow_exs)
     assert all(ex.response.status == 200 and ex.transport_error is None for ex in ok_exs)
     assert len(slow.exchanges) == 8 and len(ok.exchanges) == 40
+
+
+def test_only_the_apis_paths_on_the_targets_origin_are_inside() -> None:
+    target = Target(name="t", base_url="http://gw.example:8080/openai/v1", model="m")
+    with RecordingClient(target, transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
+        inside = [client.inside_api(httpx.URL(u)) for u in (
+            "http://gw.example:8080/openai/v1/responses", "http://gw.example:8080/openai/v1/responses/r%2F..%2Fx",
+            "http://gw.example:8080/openai/v1/models", "http://gw.example:8080/openai/v1/responses/r/cancel?x=1")]
+        outside = [client.inside_api(httpx.URL(u)) for u in (
+            "http://gw.example:8080/openai/v1/admin", "http://gw.example:8080/v1/responses",
+            "http://gw.example:8081/openai/v1/responses", "https://gw.example:8080/openai/v1/responses",
+            "http://evil.example:8080/openai/v1/responses", "http://gw.example:8080/openai/v1/responsesX",
+            "http://gw.example:8080/openai/v1/responses/../admin")]
+    assert all(inside) and not any(outside), (inside, outside)
