@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from conformance.jsonsafe import loads as strict_json
+
 DONE_SENTINEL = "[DONE]"
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -154,7 +156,7 @@ class StreamParser:
                 offset_s=offset_s,
             )
             try:
-                ev.json = json.loads(data)
+                ev.json = strict_json(data)  # NaN, 1e999 or deep nesting: not JSON, never a crash
             except ValueError as exc:
                 ev.json_error = f"{exc.__class__.__name__}: {exc}"
             self.result.events.append(ev)

@@ -111,33 +111,92 @@ def test_targets_file(tmp_path, monkeypatch):
         load_targets_file(bad)
 
 
-def test_rate_limit_with_retry_after_is_waited_out(monkeypatch):
-    calls = []
-    monkeypatch.setattr("conformance.live.client.time.sleep", lambda s: calls.append(("sleep", s)))
+def _limited(retry_after: str | None, then_ok_after: int | None = None, status: int = 429):
+    calls: list[float] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        calls.append("request")
-        if calls.count("request") < 3:
-            return httpx.Response(429, headers={"retry-after": "2"},
-                                  json={"error": {"message": "slow down", "type": "rate_limit_error",
-                                                  "param": None, "code": "rate_limit_exceeded"}})
-        return httpx.Response(200, json={"id": "resp_1", "object": "response"})
+        calls.append(time.monotonic())
+        if then_ok_after is not None and len(calls) > then_ok_after:
+            return httpx.Response(200, json={"id": "resp_1", "object": "response"})
+        headers = {"retry-after": retry_after} if retry_after is not None else {}
+        return httpx.Response(status, headers=headers, json={"error": {"message": "slow down", "type": "rate_limit_error",
+                                                                       "param": None, "code": "rate_limit_exceeded"}})
 
+    return calls, httpx.MockTransport(handler)
+
+
+def test_rate_limit_with_retry_after_is_waited_out():
+    calls, transport = _limited("1", then_ok_after=2)
     target = Target(name="t", base_url="http://example.invalid/v1", model="m")
-    with RecordingClient(target, transport=httpx.MockTransport(handler)) as client:
+    with RecordingClient(target, transport=transport) as client:
         ex = client.request("POST", "responses", body={"model": "m"})
-    assert ex.response.status == 200
-    assert calls == ["request", ("sleep", 2.0), "request", ("sleep", 2.0), "request"]
+    assert ex.response.status == 200 and ex.transport_error is None
+    assert len(calls) == 3 and all(b - a >= 0.95 for a, b in zip(calls, calls[1:]))  # Retry-After honoured
     assert len(client.exchanges) == 3  # the 429s are kept by the client, the scenario sees the answer
 
 
-def test_rate_limit_retries_are_bounded(monkeypatch):
-    monkeypatch.setattr("conformance.live.client.time.sleep", lambda s: None)
+def test_rate_limit_pauses_every_thread():
+    """A Retry-After pauses the whole run: a request another thread sends meanwhile waits too."""
+    import threading
+
+    sent: list[tuple[str, float]] = []
+    first = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append((request.url.path, time.monotonic()))
+        if request.url.path.endswith("/responses") and not first.is_set():
+            first.set()
+            return httpx.Response(429, headers={"retry-after": "1"}, json={})
+        return httpx.Response(200, json={"object": "list", "data": []})
+
     target = Target(name="t", base_url="http://example.invalid/v1", model="m")
-    always = httpx.MockTransport(lambda r: httpx.Response(429, headers={"retry-after": "1"}, json={}))
-    with RecordingClient(target, transport=always) as client:
+    with RecordingClient(target, transport=httpx.MockTransport(handler)) as client:
+        t0 = time.monotonic()
+        a = threading.Thread(target=client.request, args=("POST", "responses"))
+        a.start()
+        first.wait(5)
+        time.sleep(0.1)
+        ex = client.request("GET", "models")  # another worker, during the pause
+        a.join(5)
+    models_at = next(t for p, t in sent if p.endswith("/models"))
+    assert ex.response.status == 200 and models_at - t0 >= 0.9, models_at - t0
+
+
+@pytest.mark.parametrize("retry_after,status,reason", [
+    ("3600", 429, "longer than the 10s"),
+    ("0", 429, "in a row"),  # always rate limited: the run-wide budget ends it
+    ("0", 503, "in a row"),
+    (None, 429, "in a row"),
+])
+def test_rate_limit_past_the_budget_is_one_error_naming_it(retry_after, status, reason):
+    from conformance.live.ratelimit import RateBudget
+
+    calls, transport = _limited(retry_after, status=status)
+    target = Target(name="t", base_url="http://example.invalid/v1", model="m")
+    budget = RateBudget(max_in_a_row=2, max_retries=5)
+    with RecordingClient(target, transport=transport, budget=budget) as client:
+        t0 = time.monotonic()
+        exs = [client.request("GET", "models") for _ in range(3)]
+        took = time.monotonic() - t0
+    assert all(ex.transport_error and ex.transport_error.startswith("rate limited") for ex in exs)
+    assert reason in exs[0].transport_error, exs[0].transport_error
+    assert len(calls) <= 5 and took < 4  # the budget holds across requests: later ones are not retried
+    # A 503 without Retry-After is an outage, not a rate limit: judged as it is.
+    calls, transport = _limited(None, status=503)
+    with RecordingClient(target, transport=transport) as client:
         ex = client.request("GET", "models")
-    assert ex.response.status == 429 and len(client.exchanges) == 4
-    long_wait = httpx.MockTransport(lambda r: httpx.Response(429, headers={"retry-after": "3600"}, json={}))
-    with RecordingClient(target, transport=long_wait) as client:
-        assert client.request("GET", "models").response.status == 429 and len(client.exchanges) == 1
+    assert ex.response.status == 503 and ex.transport_error is None and len(calls) == 1
+
+
+def test_retry_after_parsing_is_strict():
+    import datetime as dt
+
+    from conformance.live.ratelimit import parse_retry_after
+
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    assert parse_retry_after("7", now) == 7.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Wed, 31 Dec 2025 00:00:00 GMT", now) == 0.0  # a date in the past: no wait
+    assert parse_retry_after("99999999999999999999", now) == float("inf")
+    for bad in ("1.5", "-1", "+3", "1e3", "soon", "", " ", "Thu, 01 Jan 2026 00:00:30", "\u0661", None):
+        assert parse_retry_after(bad, now) is None, bad

@@ -1,29 +1,52 @@
 """An HTTP client that records every exchange exactly as it happened, with bounded waits.
 
 It never raises for HTTP errors or transport failures: those become part of the Exchange
-(``status``, ``transport_error``), because judging them is the checks' job.
+(``status``, ``transport_error``), because judging them is the checks' job. It is shared by every worker thread
+of a run, so its state (the exchange list, the rate-limit gate) is thread-safe.
+
+Whatever the endpoint sends, an exchange is bounded: a hard deadline from the first byte sent to the last byte
+read (deadline.py), caps on bytes, decoded bytes, events and line length (bounds.py), a run-wide rate-limit
+budget (ratelimit.py). Paths are built from segments so no id can steer a request (paths.py); redirects are
+recorded, never followed; no cookie is kept; the key is scrubbed from everything recorded.
 """
 
 from __future__ import annotations
 
+import codecs
+import http.cookiejar
+import itertools
 import json
+import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import httpx
 
 from conformance import __version__
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.jsonsafe import loads as strict_json
+from conformance.live import deadline as _deadline
+from conformance.live import paths
+from conformance.live.bounds import ACCEPT_ENCODING, CapReached, Limits, Meter
+from conformance.live.ratelimit import RateBudget, RateGate
 from conformance.live.target import Target
-from conformance.redact import redact_headers, register_secret, register_secret_header
+from conformance.redact import redact_headers, register_secret, register_secret_header, scrub
 from conformance.report.model import now_iso
 from conformance.sse import StreamParser
 
 
+def no_cookies() -> http.cookiejar.CookieJar:
+    """A jar that stores nothing: a Set-Cookie from the endpoint is never sent back."""
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
 class RecordingClient:
-    def __init__(self, target: Target, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, target: Target, transport: httpx.BaseTransport | None = None, *,
+                 limits: Limits | None = None, budget: RateBudget | None = None) -> None:
         self.target = target
+        self.limits = limits or Limits()
+        self.gate = RateGate(budget)
         register_secret(target.api_key)
         if target.auth_header.lower() not in ("authorization", "none"):
             register_secret_header(target.auth_header)
@@ -33,13 +56,31 @@ class RecordingClient:
             write=target.request_timeout_s,
             pool=target.connect_timeout_s,
         )
-        headers = {"user-agent": f"responses-conformance/{__version__}", **target.headers, **target.auth_headers()}
-        # No keep-alive: a server may legally close an idle pooled connection (llama.cpp does after streams),
-        # and httpx does not retry, so reuse would record spurious transport errors. See docs/llamacpp.md.
+        headers = {"user-agent": f"responses-conformance/{__version__}", "accept-encoding": ACCEPT_ENCODING,
+                   **target.headers, **target.auth_headers()}
+        if transport is None:
+            # No keep-alive: a server may legally close an idle pooled connection (llama.cpp does after streams),
+            # and httpx does not retry, so reuse would record spurious transport errors. See docs/llamacpp.md.
+            # It also means every connection is opened under the deadline of the exchange that uses it.
+            transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+            _deadline.install(transport)
         self._http = httpx.Client(base_url=target.base_url + "/", timeout=timeout, headers=headers,
-                                  transport=transport, limits=httpx.Limits(max_keepalive_connections=0))
+                                  transport=transport, follow_redirects=False, cookies=no_cookies())
+        base = httpx.URL(target.base_url)
+        self._origin = (base.scheme, base.host, base.port)
         self._path_prefix = urlsplit(target.base_url).path.rstrip("/")
-        self.exchanges: list[Exchange] = []
+        self._lock = threading.Lock()
+        self._exchanges: list[Exchange] = []
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every exchange sent so far (including retried rate-limit answers), in order."""
+        with self._lock:
+            return list(self._exchanges)
+
+    def record(self, ex: Exchange) -> None:
+        with self._lock:
+            self._exchanges.append(ex)
 
     def close(self) -> None:
         self._http.close()
@@ -50,22 +91,31 @@ class RecordingClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, method: str, path: str, **kw: Any) -> Exchange:
-        """Send one request and record it; a 429 with a short Retry-After is waited out (bounded) and retried,
-        because rate limiting is legitimate API behaviour, not something to judge the scenario by."""
-        for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
+    def inside_api(self, url: httpx.URL | Any) -> bool:
+        """Whether an absolute URL is on the target's origin and under its /responses or /models paths."""
+        raw_path = url.raw_path.decode("ascii", "replace").split("?", 1)[0]
+        return (url.scheme, url.host, url.port) == self._origin and paths.inside(self._path_prefix, raw_path)
+
+    def request(self, method: str, path: paths.Path, **kw: Any) -> Exchange:
+        """Send one request and record it. A rate-limit answer pauses the whole run for its Retry-After and is
+        retried within the run's budget; past the budget the answer is final and says so in transport_error."""
+        for attempt in itertools.count():
+            self.gate.wait()
             ex = self._send(method, path, **kw)
-            wait = retry_after_s(ex)
-            if wait is None or attempt == MAX_RATE_LIMIT_RETRIES:
+            if ex.transport_error:
+                return ex
+            wait, reason = self.gate.answer(ex.response.status, ex.response.headers, attempt)
+            if reason:
+                ex.transport_error = reason
+            if wait is None:
                 return ex
             ex.notes.append(f"rate limited: retried after {wait:g}s")
-            time.sleep(wait)
         raise AssertionError("unreachable")
 
     def _send(
         self,
         method: str,
-        path: str,
+        path: paths.Path,
         *,
         body: Any = None,
         query: dict[str, Any] | None = None,
@@ -73,34 +123,43 @@ class RecordingClient:
         label: str = "",
         source: str = "",
     ) -> Exchange:
-        """Send one request and record it. ``path`` is relative to the base URL (e.g. "responses")."""
-        path = path.lstrip("/")
+        """Send one request and record it. ``path`` is relative to the base URL: "responses", or segments such as
+        ("responses", rid) whose ids are encoded here."""
         q = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (query or {}).items()} or None
+        bad_query = next((f"{k}={paths.shorten(v)}: {p}" for k, v in (q or {}).items() if (p := paths.id_problem(v))),
+                         None)
         req_headers = {"accept": "text/event-stream" if stream else "application/json"}
         if body is not None:
             req_headers["content-type"] = "application/json"
-        request = self._http.build_request(
-            method, path, params=q, headers=req_headers, content=None if body is None else json.dumps(body)
-        )
         ex = Exchange(
-            request=RecordedRequest(
-                method=method.upper(),
-                path=request.url.path,
-                headers=redact_headers({k.lower(): v for k, v in request.headers.items()}),
-                body=body,
-                query=q,
-            ),
+            request=RecordedRequest(method=method.upper(), path="", body=body, query=q),
             response=RecordedResponse(status=None),
             label=label,
             source=source,
             recorded_from="live",
             recorded_at=now_iso(),
         )
-        self.exchanges.append(ex)
-        t0 = time.monotonic()
-        deadline = t0 + self.target.request_timeout_s
+        self.record(ex)
         try:
-            resp = self._http.send(request, stream=True)
+            if bad_query:
+                raise paths.Unsendable(f"the query value {bad_query}")
+            request = self._http.build_request(method, paths.encode(path), params=q, headers=req_headers,
+                                               content=None if body is None else json.dumps(body))
+            if not self.inside_api(request.url):
+                raise paths.Unsendable(f"{paths.shorten(str(request.url))} is outside the API's paths")
+        except (paths.Unsendable, httpx.InvalidURL) as exc:
+            ex.request.path = f"{self._path_prefix}/{paths.shown(path)}"
+            ex.request.query = {k: paths.shorten(v) for k, v in (q or {}).items()} or None
+            ex.transport_error = f"not sent: {exc}"
+            ex.elapsed_s = 0.0
+            return ex
+        ex.request.path = request.url.path
+        ex.request.headers = redact_headers({k.lower(): v for k, v in request.headers.items()})
+        t0 = time.monotonic()
+        limit = _deadline.Deadline(self.target.request_timeout_s)
+        try:
+            with limit.arm():
+                resp = self._http.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             ex.transport_error = f"connect failed ({_describe(exc)})"
         except httpx.TimeoutException as exc:
@@ -108,86 +167,103 @@ class RecordingClient:
         except httpx.HTTPError as exc:
             ex.transport_error = f"protocol error: the response could not be read ({_describe(exc)})"
         if ex.transport_error:
+            limit.cancel()
+            if limit.expired:
+                ex.transport_error = self._late("no complete response headers")
             ex.elapsed_s = time.monotonic() - t0
             return ex
         try:
             ex.response.status = resp.status_code
-            ex.response.headers = {k.lower(): v for k, v in resp.headers.items()}
-            is_sse = "text/event-stream" in resp.headers.get("content-type", "")
-            if is_sse:
-                self._read_stream(resp, ex, t0, deadline)
-            else:
-                self._read_body(resp, ex, deadline)
+            ex.response.headers = {k.lower(): scrub(v) for k, v in resp.headers.items()}
+            if resp.is_redirect:
+                ex.notes.append(f"redirect to {paths.shorten(scrub(resp.headers.get('location', '')), 200)} "
+                                "not followed")
+            self._read(resp, ex, t0, limit)
         finally:
+            limit.cancel()
             resp.close()
             ex.elapsed_s = time.monotonic() - t0
         return ex
 
-    def _read_body(self, resp: httpx.Response, ex: Exchange, deadline: float) -> None:
+    def _late(self, what: str) -> str:
+        return f"timeout: {what} within the {self.target.request_timeout_s:g}s limit for one exchange"
+
+    def _read(self, resp: httpx.Response, ex: Exchange, t0: float, limit: _deadline.Deadline) -> None:
+        is_sse = "text/event-stream" in resp.headers.get("content-type", "")
         chunks: list[bytes] = []
+        parser = StreamParser() if is_sse else None
+        text_of = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        offsets: list[float] = []
+        cut: str | None = None  # a bound the suite enforced: keep only whole events, never blame the endpoint
         try:
-            for chunk in resp.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    ex.transport_error = f"timeout: the body took longer than {self.target.request_timeout_s:g}s"
+            meter = Meter(self.limits, resp.headers.get("content-encoding"), is_sse)
+        except CapReached as exc:
+            ex.transport_error = str(exc)
+            return
+        try:
+            for raw in _raw(resp):
+                data = meter.feed(raw)
+                chunks.append(data)
+                if parser is not None and data:
+                    now = time.monotonic() - t0
+                    offsets.extend(now for _ in parser.feed(text_of.decode(data), now))
+                if limit.expired:
                     break
+            else:
+                chunks.append(meter.flush())
+        except CapReached as exc:
+            cut = str(exc)
         except httpx.TimeoutException:
-            ex.transport_error = f"idle-timeout: no bytes for {self.target.idle_timeout_s:g}s while reading the body"
+            where = "the stream sent nothing" if is_sse else "no bytes arrived"
+            ex.transport_error = f"idle-timeout: {where} for {self.target.idle_timeout_s:g}s"
         except httpx.HTTPError as exc:
-            ex.transport_error = f"connection lost while reading the body ({_describe(exc)})"
-        raw = b"".join(chunks)
-        text = raw.decode("utf-8", errors="replace")
+            if not limit.expired:
+                what = "the stream broke off" if is_sse else "connection lost while reading the body"
+                ex.transport_error = f"{what} ({_describe(exc)})"
+        if limit.expired and cut is None:
+            cut = self._late("the stream was still open" if is_sse else "the body did not end")
+        data = b"".join(chunks)
+        chunks.clear()
+        if cut is not None:
+            ex.transport_error = cut
+            if is_sse:
+                data = data[:_end_of_last_event(data)]
+        text = scrub(data.decode("utf-8", errors="replace"))
+        if parser is not None:
+            if cut is None:
+                parser.feed(text_of.decode(b"", final=True))
+                parser.close(time.monotonic() - t0)
+                # The last event may be dispatched only at close (no trailing blank line).
+                while len(offsets) < len(parser.result.events):
+                    offsets.append(time.monotonic() - t0)
+            ex.response.sse = text
+            ex.event_offsets = offsets
+            return
+        if cut is not None:
+            ex.response.text = text or None
+            return
         try:
-            ex.response.body = json.loads(text) if text.strip() else None
+            ex.response.body = strict_json(text) if text.strip() else None  # text is scrubbed
             if ex.response.body is None and text:
                 ex.response.text = text
-        except ValueError:
+        except ValueError as exc:
             ex.response.text = text
-
-    def _read_stream(self, resp: httpx.Response, ex: Exchange, t0: float, deadline: float) -> None:
-        parser = StreamParser()
-        raw: list[str] = []
-        offsets: list[float] = []
-        try:
-            for chunk in resp.iter_text():
-                now = time.monotonic() - t0
-                raw.append(chunk)
-                offsets.extend(now for _ in parser.feed(chunk, now))
-                if time.monotonic() > deadline:
-                    ex.transport_error = (
-                        f"timeout: the stream was still open after {self.target.request_timeout_s:g}s"
-                    )
-                    break
-        except httpx.TimeoutException:
-            ex.transport_error = (
-                f"idle-timeout: the stream sent nothing for {self.target.idle_timeout_s:g}s and was abandoned"
-            )
-        except httpx.HTTPError as exc:
-            ex.transport_error = f"the stream broke off ({_describe(exc)})"
-        parser.close(time.monotonic() - t0)
-        ex.response.sse = "".join(raw)
-        # The last event may be dispatched only at close (no trailing blank line).
-        while len(offsets) < len(parser.result.events):
-            offsets.append(time.monotonic() - t0)
-        ex.event_offsets = offsets
+            ex.notes.append(f"body is not valid JSON: {exc}")
 
 
-MAX_RATE_LIMIT_RETRIES = 3
-MAX_RETRY_AFTER_S = 10.0
+def _raw(resp: httpx.Response) -> Iterator[bytes]:
+    """The body as it arrives; a response built in memory (a test's MockTransport) is already read."""
+    if resp.is_stream_consumed:
+        yield resp.content
+    else:
+        yield from resp.iter_raw()
 
 
-def retry_after_s(ex: Exchange) -> float | None:
-    """Seconds to wait before retrying a 429, or None when it should not be retried."""
-    if ex.response.status != 429:
-        return None
-    raw = ex.response.headers.get("retry-after", "1")
-    try:
-        wait = float(raw)
-    except ValueError:
-        return None  # an HTTP-date: don't guess, judge the 429 as it is
-    return wait if 0 <= wait <= MAX_RETRY_AFTER_S else None
+def _end_of_last_event(data: bytes) -> int:
+    ends = [data.rfind(sep) + len(sep) for sep in (b"\r\n\r\n", b"\n\n", b"\r\r") if data.rfind(sep) >= 0]
+    return max(ends, default=0)
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
+    text = scrub(str(exc)) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {text}" if text != exc.__class__.__name__ else text

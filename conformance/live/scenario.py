@@ -16,6 +16,7 @@ from conformance.exchange import Exchange, Transcript
 from conformance.extract import response_id
 from conformance.live.client import RecordingClient
 from conformance.live.shared import Resource, Shared, Use
+from conformance.live.paths import Path
 from conformance.live.target import Target
 
 
@@ -92,7 +93,7 @@ class ScenarioContext:
     def model(self) -> str:
         return self.target.model or "unknown-model"
 
-    def request(self, label: str, method: str, path: str, *, body: Any = None, query: dict[str, Any] | None = None,
+    def request(self, label: str, method: str, path: Path, *, body: Any = None, query: dict[str, Any] | None = None,
                 stream: bool = False) -> Exchange:
         ex = self.client.request(method, path, body=body, query=query, stream=stream, label=label,
                                  source=self.transcript.scenario)
@@ -113,11 +114,11 @@ class ScenarioContext:
         return ex
 
     def retrieve(self, label: str, response_id: str, **query: Any) -> Exchange:
-        return self.request(label, "GET", f"responses/{response_id}", query=query or None,
+        return self.request(label, "GET", ("responses", response_id), query=query or None,
                             stream=bool(query.get("stream")))
 
     def delete(self, label: str, response_id: str) -> Exchange:
-        return self.request(label, "DELETE", f"responses/{response_id}")
+        return self.request(label, "DELETE", ("responses", response_id))
 
     def poll(self, label: str, response_id: str, until: Callable[[Exchange], bool], timeout_s: float = 30.0,
              interval_s: float = 0.2) -> Exchange:

@@ -555,6 +555,11 @@ def _retrieve_no_output(reply: Reply) -> Reply:
     return Reply(reply.route, reply.status, {**reply.body, "output": []}, reply.headers, reply.subject)
 
 
+def _unsafe_response_id(response: dict[str, Any]) -> None:
+    if isinstance(response.get("id"), str):
+        response["id"] += "\u202e1"  # a right-to-left override: shows one id, is another
+
+
 def _added_twice(events: list[Event]) -> list[Event]:
     out: list[Event] = []
     for event in events:
@@ -787,6 +792,8 @@ _ALL = [
            reply=_delete_object_name),
     _fault("retrieve-empty-output", "GET /responses/{id} answers the response with `output: []`.", "synthetic",
            reply=_retrieve_no_output),
+    _pair("response-id-not-ascii", "Response ids carry a right-to-left override character (not printable ASCII).",
+          "synthetic", _on_responses(_unsafe_response_id)),
     _fault("item-added-twice", "Every `response.output_item.added` is sent twice.", "synthetic",
            events=_whole(_added_twice)),
     _fault("item-id-suffixed", "Events that name an item by `item_id` give a different id than `added` did.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Mapping
 
+from conformance.redact import scrub
 from conformance.verdicts import SEVERITY, Verdict
 
 # Display order: what needs action first.
@@ -59,7 +60,7 @@ def counts(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 def one_line(text: Any, limit: int = 300, keep_end: bool = False) -> str:
     """Whitespace collapsed and cut to limit; keep_end keeps the tail (a file path's distinctive part)."""
-    s = " ".join(str(text or "").split())
+    s = " ".join(scrub(str(text or "")).split())  # redact before cutting: a cut key would escape the match
     if len(s) <= limit:
         return s
     return "…" + s[1 - limit :] if keep_end else s[: limit - 1] + "…"

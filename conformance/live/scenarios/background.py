@@ -44,11 +44,11 @@ def cancel(ctx: ScenarioContext) -> None:
                                     "max_output_tokens": max(ctx.target.max_output_tokens, CANCEL_BUDGET)})
     rid = response_id(created)
     if rid and created.ok:
-        ctx.request("cancel", "POST", f"responses/{rid}/cancel")
+        ctx.request("cancel", "POST", ("responses", rid, "cancel"))
         ctx.poll("retrieve", rid, _finished, timeout_s=_poll_limit(ctx))
     fg = ctx.use(FOREGROUND, Use.MUTATE, label="fg-create")
     if fg and fg["id"]:
-        ctx.request("fg-cancel", "POST", f"responses/{fg['id']}/cancel")
+        ctx.request("fg-cancel", "POST", ("responses", fg["id"], "cancel"))
 
 
 @scenario("background.stream-resume", "A streamed background response, then GET ?stream=true&starting_after=N "

@@ -7,7 +7,7 @@ through a transport wrapper, so its exchanges reach the exchange checks and the 
 
 from __future__ import annotations
 
-import json
+import itertools
 import time
 from typing import Any, Callable, Iterator, Literal
 
@@ -16,7 +16,12 @@ import openai
 from pydantic import BaseModel
 
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
-from conformance.live.client import MAX_RATE_LIMIT_RETRIES, retry_after_s
+from conformance.jsonsafe import loads as strict_json
+from conformance.live.bounds import CapReached, Meter
+from conformance.live.client import no_cookies
+from conformance.live.deadline import Deadline
+from conformance.live.deadline import install as install_deadlines
+from conformance.live.paths import shorten
 from conformance.live.scenario import ScenarioContext, scenario
 from conformance.redact import redact_headers, scrub
 from conformance.report.model import now_iso
@@ -30,75 +35,111 @@ class Sky(BaseModel):
 
 
 class _TeeStream(httpx2.SyncByteStream):
-    """Passes the body through to the SDK and hands the whole body to ``on_close``.
+    """Passes the body through to the SDK, bounded, and hands the whole body to ``on_close``.
 
-    When the SDK stops reading early (it raised on an event, e.g. a missing output_index), ``close`` reads
-    the rest first: the exchange records what the server sent, not where the client gave up, so the stream
-    checks do not blame the server for a truncation the client caused. Reads stay bounded by the read timeout.
+    The body is decoded and counted here (bounds.Meter), so a gzip bomb or an endless stream stops at the
+    suite's caps; past a cap the SDK simply sees the body end, and the exchange records the cap as the reason.
+    When the SDK stops reading early (it raised on an event, e.g. a missing output_index), ``close`` reads the
+    rest first: the exchange records what the server sent, not where the client gave up, so the stream checks do
+    not blame the server for a truncation the client caused. That read is bounded by the same caps and by the
+    exchange's deadline, which shuts the connection down when it passes.
     """
 
-    def __init__(self, inner: httpx2.SyncByteStream, on_close: Callable[[bytes, str | None], None]) -> None:
+    def __init__(self, inner: httpx2.SyncByteStream, meter: Meter, limit: Deadline,
+                 on_close: Callable[[bytes, str | None], None]) -> None:
         self._inner = inner
+        self._meter = meter
+        self._limit = limit
         self._on_close = on_close
         self._chunks: list[bytes] = []
         self._broken: str | None = None
         self._closed = False
+        self._done = False
         self._reader: Iterator[bytes] | None = None
+        self.discard = False  # a rate-limit answer about to be retried: close without reading it
 
     def _read(self) -> Iterator[bytes]:
         if self._reader is None:
             self._reader = iter(self._inner)
         try:
-            for chunk in self._reader:
-                self._chunks.append(chunk)
-                yield chunk
+            while not self._done:
+                raw = next(self._reader, None)
+                data = self._meter.flush() if raw is None else self._meter.feed(raw)
+                self._done = raw is None
+                if data:
+                    self._chunks.append(data)
+                    yield data
+                if self._limit.expired:
+                    raise CapReached(f"timeout: the body did not end within the {self._limit.seconds:g}s limit "
+                                     "for one exchange")
+        except CapReached as exc:
+            self._done = True
+            self._broken = str(exc)  # the suite's cut: the SDK sees the body end here
         except httpx2.HTTPError as exc:
-            self._broken = f"the body broke off ({exc.__class__.__name__}: {exc})"
+            self._done = True
+            self._broken = (f"timeout: the body did not end within the {self._limit.seconds:g}s limit for one "
+                            "exchange") if self._limit.expired else \
+                f"the body broke off ({exc.__class__.__name__}: {scrub(str(exc))})"
             raise
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._read()
 
+    def final(self, reason: str) -> None:
+        """A rate limit past the run's budget: the body is the SDK's to read, the exchange records ``reason``."""
+        self._broken = reason
+
     def close(self) -> None:
-        if not self._closed and self._reader is not None and self._broken is None:
+        if not self._closed and not self.discard and self._broken is None:
             try:
                 for _ in self._read():
                     pass
             except httpx2.HTTPError:
                 pass  # recorded in self._broken
         self._inner.close()
+        self._limit.cancel()
         if not self._closed:
             self._closed = True
             self._on_close(b"".join(self._chunks), self._broken)
 
 
 class RecordingTransport(httpx2.BaseTransport):
-    """Records each SDK request as an Exchange labelled with the current ``label``."""
+    """Records each SDK request as an Exchange labelled with the current ``label``.
+
+    It holds the SDK to the run's rules, through the RecordingClient it shares (``ctx.client``): the run-wide
+    rate-limit gate and budget (the SDK runs with max_retries=0, so rate limiting would otherwise fail the SDK
+    tier), the same per-exchange deadline and caps, and no request outside the API's paths."""
 
     def __init__(self, ctx: ScenarioContext, inner: httpx2.BaseTransport | None = None) -> None:
         self._ctx = ctx
-        self._inner = inner or httpx2.HTTPTransport()
+        if inner is None:
+            # No keep-alive, so every connection is opened under the deadline of the exchange that uses it.
+            inner = httpx2.HTTPTransport(limits=httpx2.Limits(max_keepalive_connections=0))
+            install_deadlines(inner)
+        self._inner = inner
         self.label = "sdk"
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        """Send and record; a 429 with a short Retry-After is waited out like RecordingClient does (the SDK
-        runs with max_retries=0, so rate limiting would otherwise fail the SDK tier)."""
+        """Send and record; a rate-limit answer is retried as RecordingClient does, through its gate."""
+        client = self._ctx.client
         request.headers["accept-encoding"] = "identity"  # record the body as sent, not compressed
-        for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
-            ex, resp = self._send(request)
-            wait = retry_after_s(ex) if attempt < MAX_RATE_LIMIT_RETRIES else None
+        for attempt in itertools.count():
+            client.gate.wait()
+            ex, resp, tee = self._send(request)
+            wait, reason = client.gate.answer(ex.response.status, ex.response.headers, attempt)
+            if reason:
+                tee.final(reason)
             if wait is None:
                 return resp
-            resp.read()
+            tee.discard = True
             resp.close()
             self._ctx.transcript.exchanges.remove(ex)  # as RecordingClient: only the answer that counts is judged
-            time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _send(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response]:
+    def _send(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response, _TeeStream]:
         raw = request.read()
         try:
-            req_body = json.loads(raw) if raw else None
+            req_body = strict_json(raw) if raw else None
         except ValueError:
             req_body = None
         ex = Exchange(
@@ -111,31 +152,56 @@ class RecordingTransport(httpx2.BaseTransport):
             recorded_from="live", recorded_at=now_iso(),
         )
         self._ctx.transcript.exchanges.append(ex)
+        if not self._ctx.client.inside_api(request.url):
+            ex.request.path = shorten(request.url.path, 200)
+            ex.transport_error = f"not sent: {shorten(str(request.url), 200)} is outside the API's paths"
+            ex.elapsed_s = 0.0
+            raise httpx2.UnsupportedProtocol(ex.transport_error, request=request)
         t0 = time.monotonic()
+        limits = self._ctx.client.limits
+        limit = Deadline(self._ctx.target.request_timeout_s)
         try:
-            resp = self._inner.handle_request(request)
+            with limit.arm():
+                resp = self._inner.handle_request(request)
         except httpx2.HTTPError as exc:
-            ex.transport_error = f"{'timeout' if isinstance(exc, httpx2.TimeoutException) else 'connect failed'}: {exc}"
+            limit.cancel()
+            if limit.expired:
+                ex.transport_error = (f"timeout: no complete response headers within the {limit.seconds:g}s "
+                                      "limit for one exchange")
+            else:
+                kind = "timeout" if isinstance(exc, httpx2.TimeoutException) else "connect failed"
+                ex.transport_error = f"{kind}: {scrub(str(exc))}"
             ex.elapsed_s = time.monotonic() - t0
             raise
         ex.response.status = resp.status_code
-        ex.response.headers = {k.lower(): v for k, v in resp.headers.items()}
+        ex.response.headers = {k.lower(): scrub(v) for k, v in resp.headers.items()}
+        is_sse = "text/event-stream" in ex.response.headers.get("content-type", "")
 
         def finish(data: bytes, broken: str | None) -> None:
-            text = data.decode("utf-8", errors="replace")
-            if "text/event-stream" in ex.response.headers.get("content-type", ""):
+            text = scrub(data.decode("utf-8", errors="replace"))
+            if is_sse:
                 ex.response.sse = text
-            else:
+            elif broken is None:
                 try:
-                    ex.response.body = json.loads(text) if text.strip() else None
+                    ex.response.body = strict_json(text) if text.strip() else None  # text is scrubbed
                 except ValueError:
                     ex.response.text = text
+            else:
+                ex.response.text = text or None
             ex.transport_error = broken
             ex.elapsed_s = time.monotonic() - t0
 
-        return ex, httpx2.Response(resp.status_code, headers=resp.headers,
-                                   stream=_TeeStream(resp.stream, finish), extensions=resp.extensions,
-                                   request=request)
+        try:
+            meter = Meter(limits, resp.headers.get("content-encoding"), is_sse)
+        except CapReached as exc:
+            meter = Meter(limits, None, is_sse)  # pass the body on undecoded; the exchange says why
+            ex.notes.append(str(exc))
+        # The SDK gets the body decoded by the meter, so it must not decode it again.
+        headers = [(k, v) for k, v in resp.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length")]
+        tee = _TeeStream(resp.stream, meter, limit, finish)
+        return ex, httpx2.Response(resp.status_code, headers=headers, stream=tee, extensions=resp.extensions,
+                                   request=request), tee
 
     def close(self) -> None:
         self._inner.close()
@@ -150,7 +216,8 @@ def sdk_client(ctx: ScenarioContext, transport: httpx2.BaseTransport) -> openai.
         headers.update(t.auth_headers())  # a custom header carries the key; the SDK's Bearer is a placeholder
     timeout = httpx2.Timeout(t.request_timeout_s, connect=t.connect_timeout_s, read=t.idle_timeout_s)
     return openai.OpenAI(base_url=t.base_url, api_key=key, default_headers=headers, max_retries=0, timeout=timeout,
-                         http_client=httpx2.Client(transport=transport, timeout=timeout))
+                         http_client=httpx2.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                                                   cookies=no_cookies()))
 
 
 def _run(ctx: ScenarioContext, label: str, call: Callable[[openai.OpenAI], dict[str, Any]]) -> None:

@@ -49,7 +49,7 @@ def input_items(ctx: ScenarioContext) -> None:
     ctx.params["items"] = stored["items"]
     if not stored["id"]:
         return
-    path = f"responses/{stored['id']}/input_items"
+    path = ("responses", stored["id"], "input_items")
     ctx.request("default", "GET", path)
     ctx.request("asc", "GET", path, query={"order": "asc"})
     ctx.request("desc", "GET", path, query={"order": "desc"})

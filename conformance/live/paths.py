@@ -1,0 +1,79 @@
+"""Request paths the endpoint cannot steer: ids are percent-encoded as one path segment, an id that is not
+printable ASCII or is absurdly long is never sent, and nothing leaves the API's /responses, /conversations and /models paths.
+
+Callers pass a path as segments, ``("responses", rid, "cancel")``; a plain string is accepted only when every
+segment is a plain word, so an id pasted into an f-string is refused rather than sent as it came.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence, Union
+from urllib.parse import quote
+
+MAX_ID_CHARS = 256
+API_ROOTS = ("responses", "models", "conversations")  # the Conversations API backs `conversation` (DESIGN §9)
+_PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._~-]*")
+
+Path = Union[str, Sequence[str]]
+
+
+class Unsendable(ValueError):
+    """The path cannot be sent; the message says why (recorded as the exchange's transport_error)."""
+
+
+def id_problem(value: object) -> str | None:
+    """Why an id from the endpoint may not go into a URL, or None when it may."""
+    if not isinstance(value, str):
+        return f"it is a {type(value).__name__}, not a string"
+    if not value:
+        return "it is empty"
+    if len(value) > MAX_ID_CHARS:
+        return f"it is {len(value)} characters long (the suite sends at most {MAX_ID_CHARS})"
+    bad = next((c for c in value if not 0x21 <= ord(c) <= 0x7E), None)
+    if bad is not None:
+        return f"it holds {bad!r}, which is not printable ASCII"
+    if value in (".", ".."):
+        return "it is a dot segment"
+    return None
+
+
+def encode(path: Path) -> str:
+    """The path relative to the base URL, each segment percent-encoded; raises Unsendable."""
+    if isinstance(path, str):
+        segments = path.strip("/").split("/")
+        for s in segments:
+            if not _PLAIN.fullmatch(s):
+                raise Unsendable(f"the path segment {shorten(s)} is not a plain word; ids go in as segments")
+    else:
+        segments = list(path)
+        for s in segments:
+            problem = id_problem(s)
+            if problem:
+                raise Unsendable(f"the id {shorten(s)} is not sent: {problem}")
+    if not segments or segments[0] not in API_ROOTS:
+        raise Unsendable(f"{shorten('/'.join(map(str, segments)))} is outside the API's paths {API_ROOTS}")
+    return "/".join(quote(s, safe="") for s in segments)
+
+
+def shown(path: Path) -> str:
+    """A bounded, printable rendering of a path that was not sent (for the record)."""
+    return "/".join(shorten(s, 60) for s in ([path] if isinstance(path, str) else path))
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else f"{text[:limit]}...({len(text)} chars)"
+
+
+def inside(base_path: str, url_path: str) -> bool:
+    """Whether a (raw, encoded) URL path is one of the API's paths under the base URL's path."""
+    prefix = base_path.rstrip("/")
+    for root in API_ROOTS:
+        p = f"{prefix}/{root}"
+        if url_path == p or url_path.startswith(p + "/"):
+            rest = url_path[len(p):]
+            return "/../" not in rest + "/" and "/./" not in rest + "/"
+    return False
