@@ -19,7 +19,10 @@ def run(**server: object) -> tuple[list[Result], dict[str, list]]:
     with ReferenceServer(token_delay=0.001, **server) as srv:  # type: ignore[arg-type]
         target = Target(name="reference", base_url=srv.base_url, idle_timeout_s=2.0, request_timeout_s=10.0)
         results, session = run_and_judge(target, SCENARIOS)
-    return results, session.transcripts
+    by_scenario: dict = {}
+    for t in session.transcripts:
+        by_scenario.setdefault(t.scenario, []).append(t)
+    return results, by_scenario
 
 
 def test_socket_url_follows_the_base_url():
