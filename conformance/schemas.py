@@ -24,6 +24,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from conformance import fielddates
+
 # The repository's schemas/ in a source checkout; the copy a wheel carries (conformance/schemas_data) otherwise.
 _REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMAS_DIR = _REPO_SCHEMAS if _REPO_SCHEMAS.is_dir() else Path(__file__).resolve().parent / "schemas_data"
@@ -148,8 +150,77 @@ def _to_errors(errors: Iterable[ValidationError]) -> list[SchemaError]:
 # The compiled set
 
 
+# Statuses of a Response still being produced: its output items are snapshots of what exists so far (DESIGN §4).
+PARTIAL_STATUSES = frozenset({"queued", "in_progress"})
+# What a partial item must still carry: the keys that identify it.
+PARTIAL_REQUIRED = ("id", "type")
+
+
+def _item_models(schema: dict[str, Any]) -> set[str]:
+    """The `$defs` names of the output item union(s) in one schema: a Response's `output` items and an
+    event's `item` (e.g. response.output_item.added)."""
+    refs: list[Any] = []
+    models = [schema, *schema.get("$defs", {}).values()]
+    for m in models:
+        props = m.get("properties", {}) if isinstance(m, dict) else {}
+        if m is schema and isinstance(props.get("item"), dict):
+            refs += props["item"].get("anyOf", []) + props["item"].get("oneOf", [])
+        if m.get("title") == "Response" and isinstance(props.get("output"), dict):
+            items = props["output"].get("items", {})
+            refs += items.get("anyOf", []) + items.get("oneOf", [])
+    return {r["$ref"].rsplit("/", 1)[-1] for r in refs if isinstance(r, dict) and "$ref" in r}
+
+
+def relax_items(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy where every output item model requires only its identity: the shape of a partial snapshot.
+    Generic over item types, so a new built-in tool's announcement needs no special case."""
+    out = copy.deepcopy(schema)
+    defs = out.get("$defs", {})
+    for name in _item_models(out):
+        if name in defs and "required" in defs[name]:
+            defs[name]["required"] = [p for p in defs[name]["required"] if p in PARTIAL_REQUIRED]
+    return out
+
+
+def date_relaxations(unsent: frozenset[str], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Overlay entries making optional the fields OpenAI did not send yet (conformance/fielddates.py)."""
+    out: list[dict[str, Any]] = []
+    for name in sorted(unsent):
+        for model in fielddates.FIRST_SENT[name].models:
+            if model != "*":
+                out.append({"model": model, "property": name, "op": "optional"})
+                continue
+            # apply_overlay names a `$defs` entry by its key and the root by its title.
+            holders = [(schema.get("title"), schema), *schema.get("$defs", {}).items()]
+            for key, m in holders:
+                if isinstance(key, str) and isinstance(m, dict) and name in m.get("required", []):
+                    out.append({"model": key, "property": name, "op": "optional"})
+    return out
+
+
+def is_partial_event(event: Mapping[str, Any]) -> bool:
+    """An event whose items are snapshots: output_item.added, or any event of a response still in progress."""
+    if event.get("type") == "response.output_item.added":
+        return True
+    resp = event.get("response")
+    return isinstance(resp, dict) and resp.get("status") in PARTIAL_STATUSES
+
+
+class _Variant:
+    """The validators of one schema variant (full or partial items; fields excused by date)."""
+
+    def __init__(self, schemas: dict[str, dict[str, Any]]) -> None:
+        registry: Registry[Any] = Registry().with_resources(
+            (_URI + name, Resource.from_contents(s, default_specification=DRAFT202012)) for name, s in schemas.items()
+        )
+        self.explain = {name: Draft202012Validator({"$ref": _URI + name}, registry=registry) for name in schemas}
+
+
 class SchemaSet:
-    """All validators of one schemas directory, compiled once with a given overlay."""
+    """All validators of one schemas directory, compiled once with a given overlay.
+
+    Variants are compiled on first use: partial (item snapshots, see `relax_items`) and by the set of fields
+    OpenAI had not sent yet on a recording's date (see conformance/fielddates.py)."""
 
     def __init__(self, directory: Path = SCHEMAS_DIR, relaxations: list[Mapping[str, Any]] | None = None) -> None:
         if relaxations is None:
@@ -160,26 +231,36 @@ class SchemaSet:
             raw[name] = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
         for p in sorted((directory / "events").glob("*.json")):
             raw[f"events/{p.stem}"] = json.loads(p.read_text(encoding="utf-8"))
-        schemas = {name: apply_overlay(s, self.relaxations) for name, s in raw.items()}
-        registry: Registry[Any] = Registry().with_resources(
-            (_URI + name, Resource.from_contents(s, default_specification=DRAFT202012)) for name, s in schemas.items()
-        )
-        self._validators = {
-            name: Draft202012Validator({"$ref": _URI + name}, registry=registry) for name in schemas
-        }
-        self.event_types: frozenset[str] = frozenset(n[len("events/"):] for n in schemas if n.startswith("events/"))
+        self._raw = raw
+        self._variants: dict[tuple[bool, frozenset[str]], _Variant] = {}
+        self.event_types: frozenset[str] = frozenset(n[len("events/"):] for n in raw if n.startswith("events/"))
+        # Only the table's fields that some schema requires make a variant of their own.
+        self._schema_fields = frozenset(n for n, f in fielddates.FIRST_SENT.items() if f.models)
 
-    def validate(self, name: str, instance: Any) -> list[SchemaError]:
-        """Errors of instance against schemas/<name>.json (e.g. "response", "events/response.created")."""
-        v = self._validators[name]
+    def _variant(self, partial: bool, recorded_at: str | None) -> _Variant:
+        unsent = fielddates.not_yet_sent(recorded_at) & self._schema_fields
+        key = (partial, unsent)
+        if key not in self._variants:
+            schemas = {}
+            for name, s in self._raw.items():
+                relaxed = apply_overlay(s, self.relaxations + date_relaxations(unsent, s))
+                schemas[name] = relax_items(relaxed) if partial else relaxed
+            self._variants[key] = _Variant(schemas)
+        return self._variants[key]
+
+    def validate(self, name: str, instance: Any, *, partial: bool = False,
+                 recorded_at: str | None = None) -> list[SchemaError]:
+        """Errors of instance against schemas/<name>.json (e.g. "response", "events/response.created").
+        ``partial``: output items are snapshots (only their id and type are required)."""
+        v = self._variant(partial, recorded_at).explain[name]
         return _to_errors(sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))))
 
-    def validate_event(self, event: Any) -> list[SchemaError] | None:
+    def validate_event(self, event: Any, recorded_at: str | None = None) -> list[SchemaError] | None:
         """Errors of one stream event against its own type's schema; None when the type has no schema."""
         t = event.get("type") if isinstance(event, dict) else None
         if not isinstance(t, str) or t not in self.event_types:
             return None
-        return self.validate(f"events/{t}", event)
+        return self.validate(f"events/{t}", event, partial=is_partial_event(event), recorded_at=recorded_at)
 
 
 @cache
@@ -192,16 +273,18 @@ def event_types() -> frozenset[str]:
     return default().event_types
 
 
-def validate_response(body: Any) -> list[SchemaError]:
-    return default().validate("response", body)
+def validate_response(body: Any, recorded_at: str | None = None) -> list[SchemaError]:
+    """A Response body; one still queued or in progress holds partial items (DESIGN §4)."""
+    partial = isinstance(body, dict) and body.get("status") in PARTIAL_STATUSES
+    return default().validate("response", body, partial=partial, recorded_at=recorded_at)
 
 
 def validate_item_list(body: Any) -> list[SchemaError]:
     return default().validate("response_item_list", body)
 
 
-def validate_event(event: Any) -> list[SchemaError] | None:
-    return default().validate_event(event)
+def validate_event(event: Any, recorded_at: str | None = None) -> list[SchemaError] | None:
+    return default().validate_event(event, recorded_at)
 
 
 def validate_error_body(body: Any) -> list[SchemaError]:

@@ -374,6 +374,9 @@ add("background.cancel", FAIL, lambda: cancelled(ex("cancel", 200, resp(status="
 add("background.cancel", FAIL, lambda: cancelled(ex("cancel", 200, resp(status="cancelled")), after="completed"))
 add("background.cancel", SKIP, lambda: cancelled(ex("cancel", 200, resp(status="completed")), after="completed"))
 add("background.cancel", UNSUP, lambda: cancelled(err("cancel", 404, None)))
+# A create answered 200 with a JSON null: no id, so the scenario sent no cancel; that is judged, not an ERROR.
+add("background.cancel", FAIL, lambda: tr("background.cancel", ex("create", 200, None),
+                                          ex("fg-create", 200, text_resp("hi")), err("fg-cancel")))
 add("background.cancel-foreground-rejected", PASS, lambda: cancelled(ex("cancel", 200, resp(status="cancelled"))))
 add("background.cancel-foreground-rejected", UNSUP, lambda: cancelled(err("cancel", 404, None),
                                                                       fg_cancel=err("fg-cancel", 404, None)))

@@ -6,15 +6,16 @@ checks/framing.py, error bodies to checks/errors.py and the DELETE body to check
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from conformance import schemas
+from conformance import fielddates, schemas
 from conformance.exchange import Exchange
 from conformance.registry import exchange_check
 from conformance.schemagen import SDK_VERSION
 from conformance.schemas import SchemaError
-from conformance.verdicts import Level, Outcome, ok, violation, warn
+from conformance.verdicts import Level, Outcome, ok, violation
 
 AREA = "schema"
 SDK = f"openai-python {SDK_VERSION} types (schemas/PROVENANCE.md)"
@@ -25,10 +26,6 @@ SHOWN = 5  # errors spelled out in a message; the evidence holds up to 20
 _AFTER_RESPONSES = re.compile(r"/responses((?:/[^/?#]+)*)/?(?:[?#].*)?$")
 # Keep-alives that DESIGN §5 tolerates between events: `response.ping`, `keepalive` (OpenAI), `response.keep_alive`.
 _KEEPALIVE = re.compile(r"(?:^|\.)(?:ping|keep_?alive)$")
-# DESIGN §4: streams from before mid-2025 lack `sequence_number` (and `logprobs` on text events). The earliest
-# recorded OpenAI stream (2025-08-15) has both; the same cut-off as stream.sequence-number.
-_SEQUENCE_NUMBER_SINCE = "2025-08-15"
-_PRE_SEQUENCE_MISSING = {"'sequence_number' is a required property", "'logprobs' is a required property"}
 
 
 def _route(ex: Exchange) -> str | None:
@@ -54,6 +51,24 @@ def _json_body(ex: Exchange, *routes: str) -> dict[str, Any] | None:
     return ex.response.body
 
 
+def _not_an_object(ex: Exchange) -> Outcome | None:
+    """A 2xx JSON body that is not an object (`null`, a list, a string) is well-formed JSON but no Response."""
+    if ex.is_stream or not ex.ok or _route(ex) not in ("create", "retrieve", "cancel"):
+        return None
+    body = ex.response.body
+    if body is None and ex.response.text is not None:
+        try:
+            body = json.loads(ex.response.text)
+        except ValueError:
+            return None  # not JSON at all: framing.non-stream-json
+        if body is not None:
+            return None
+    elif body is None or isinstance(body, dict):
+        return None  # no body recorded
+    return violation(f"the 2xx body is JSON {json.dumps(body)[:60]}, not a Response object", path="$",
+                     got=type(body).__name__ if body is not None else "null")
+
+
 def _report(what: str, errors: list[SchemaError], where: list[dict[str, Any]] | None = None) -> Outcome:
     """A violation naming the JSON path of each error; `where` adds per-error context (event index, type)."""
     ctx = where or [{} for _ in errors]
@@ -73,14 +88,14 @@ def _report(what: str, errors: list[SchemaError], where: list[dict[str, Any]] | 
     id="schema.response",
     level=Level.MUST,
     requirement="A 2xx JSON body of create, retrieve or cancel is a valid Response object.",
-    source=f"{DOCS}/object; {SDK}",
+    source=f"{DOCS}/object; {SDK}; a queued or in-progress Response holds partial items (DESIGN §4)",
     area=AREA,
 )
 def response_body(ex: Exchange) -> Outcome | None:
     body = _json_body(ex, "create", "retrieve", "cancel")
     if body is None:
-        return None
-    errors = schemas.validate_response(body)
+        return _not_an_object(ex)
+    errors = schemas.validate_response(body, ex.recorded_at)
     return _report("the Response does not match its schema", errors) if errors else ok()
 
 
@@ -103,7 +118,9 @@ def input_items_body(ex: Exchange) -> Outcome | None:
     id="schema.stream-events",
     level=Level.MUST,
     requirement="Every stream event of a known type matches its own type's schema; every event has a `type`.",
-    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4 (streams before 2025-08-15 lack sequence_number)",
+    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4: items in output_item.added and in a response "
+           "still in progress are partial (only id and type required); fields OpenAI had not sent yet on a "
+           "recording's date are not required (docs/rules.md)",
     area=AREA,
 )
 def stream_events(ex: Exchange) -> Outcome | None:
@@ -115,18 +132,13 @@ def stream_events(ex: Exchange) -> Outcome | None:
         if not isinstance(ev.type, str):
             errors: list[SchemaError] | None = [SchemaError("$.type", "the event has no string `type`")]
         else:
-            errors = schemas.validate_event(ev.json)  # None: not an API event type (schema.stream-event-types)
+            errors = schemas.validate_event(ev.json, ex.recorded_at)  # None: not an API event type (schema.stream-event-types)
         for e in errors or []:
             found.append(e)
             where.append({"event_index": ev.index, "type": ev.type})
     if not found:
         return ok()
-    outcome = _report("stream events do not match their schemas", found, where)
-    recorded = ex.recorded_at or ""
-    if recorded and recorded < _SEQUENCE_NUMBER_SINCE and all(e.message in _PRE_SEQUENCE_MISSING for e in found):
-        before = f"recorded {recorded[:10]}, before OpenAI sent these fields: "
-        return warn(before + outcome.message, **outcome.evidence)
-    return outcome
+    return _report("stream events do not match their schemas", found, where)
 
 
 @exchange_check(
@@ -216,7 +228,8 @@ ALWAYS_SENT = (
     id="schema.response-fields-complete",
     level=Level.SHOULD,
     requirement="A Response object carries every field OpenAI always sends, with null for unset values.",
-    source=f"{DOCS}/object; all 1,237 Response objects in the OpenAI recordings carry these {len(ALWAYS_SENT)} keys",
+    source=f"{DOCS}/object; all 1,237 Response objects in the OpenAI recordings carry these {len(ALWAYS_SENT)} keys; "
+           "a recording is not expected to carry a key OpenAI first sent after its date (docs/rules.md)",
     area=AREA,
 )
 def response_fields_complete(ex: Exchange) -> Outcome | None:
@@ -234,9 +247,59 @@ def response_fields_complete(ex: Exchange) -> Outcome | None:
             objects = [("$", body)]
     if not objects:
         return None
+    wanted = [k for k in ALWAYS_SENT if k not in fielddates.FIRST_SENT or fielddates.expected(k, ex.recorded_at)]
     for where, obj in objects:
-        missing = [k for k in ALWAYS_SENT if k not in obj]
+        missing = [k for k in wanted if k not in obj]
         if missing:
             return violation(f"{where} lacks {', '.join(missing)} (OpenAI sends them, null when unset)",
                              path=where, missing=missing)
+    return ok()
+
+
+def _requested_format(ex: Exchange) -> dict[str, Any] | None:
+    body = ex.request.body
+    text = body.get("text") if isinstance(body, dict) and _route(ex) == "create" else None
+    fmt = text.get("format") if isinstance(text, dict) else None
+    return fmt if isinstance(fmt, dict) and isinstance(fmt.get("type"), str) else None
+
+
+def _format_mismatch(requested: dict[str, Any], resp: dict[str, Any]) -> str | None:
+    """How a Response's `text` fails to echo the requested format: every key the request set, as sent
+    (OpenAI fills in the ones left out, such as `strict` and `description`)."""
+    text = resp.get("text")
+    if not isinstance(text, dict) or not isinstance(text.get("format"), dict):
+        return f"text is {json.dumps(text)[:80]}, expected the requested format {requested['type']!r} echoed"
+    echoed = text["format"]
+    for key, value in requested.items():
+        if value is not None and echoed.get(key) != value:
+            return f"text.format.{key} is {json.dumps(echoed.get(key))[:80]}, the request set {json.dumps(value)[:80]}"
+    return None
+
+
+@exchange_check(
+    id="schema.text-format-echo",
+    level=Level.MUST,
+    requirement="When the request sets text.format, every Response of the answer echoes it in `text.format` "
+                "(each key the request set, unchanged).",
+    source=f"{DOCS}/object (text: the configuration the response was made with); DESIGN §3 (silent acceptance); "
+           "every OpenAI recording echoes the requested format",
+    area=AREA,
+)
+def text_format_echo(ex: Exchange) -> Outcome | None:
+    requested = _requested_format(ex)
+    if requested is None or not ex.ok:
+        return None
+    objects: list[tuple[str, dict[str, Any]]] = []
+    if ex.is_stream:
+        if ex.stream is not None:
+            objects = [(f"event {ev.index} ({ev.type}) $.response", ev.json["response"])
+                       for ev in ex.stream.typed() if isinstance(ev.json.get("response"), dict)]
+    elif isinstance(ex.response.body, dict) and ex.response.body.get("object") == "response":
+        objects = [("$", ex.response.body)]
+    if not objects:
+        return None
+    for where, obj in objects:
+        problem = _format_mismatch(requested, obj)
+        if problem:
+            return violation(f"{where}.{problem}", path=f"{where}.text", expected=requested)
     return ok()

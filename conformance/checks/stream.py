@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
+from conformance import fielddates, schemas
 from conformance.exchange import Exchange
 from conformance.registry import exchange_check
 from conformance.sse import ParsedStream, SSEEvent
-from conformance.verdicts import Kind, Level, Outcome, ok, violation, warn
+from conformance.verdicts import Kind, Level, Outcome, ok, violation
 
 AREA = "stream"
 
@@ -55,14 +56,15 @@ ARG_STREAMS = {
     "response.custom_tool_call_input": "input",
     "response.code_interpreter_call_code": "code",
 }
+# Item fields fixed when the item is announced: the done item must carry the same value (a function call's
+# `name`, a message's `role`, an MCP item's `server_label`). Identity (type, id, call_id) has its own rule.
+STABLE_ITEM_KEYS = ("name", "role", "server_label")
+# A status an item announced by output_item.added cannot have yet: it has not been produced.
+FINISHED_ITEM_STATUSES = frozenset({"completed", "incomplete"})
+LIFECYCLE_STATUSES = frozenset({"queued", "in_progress"})
 # Opaque item fields OpenAI legitimately re-issues in the terminal response: encrypted reasoning is
 # re-encrypted (a fresh Fernet token) in response.completed, so it never equals the output_item.done copy.
 REISSUED_ITEM_KEYS = frozenset({"encrypted_content"})
-
-# The earliest OpenAI stream in the shared recordings (openllmetry, 2025-08-15) already carries
-# sequence_number on every event, and none older exists; DESIGN §4 says streams "before mid-2025" lack it.
-# A stream recorded before this date with no sequence_number at all gets a WARN, never a FAIL.
-SEQUENCE_NUMBER_SINCE = "2025-08-15"
 
 SHOWN_CHARS = 120  # how much of a mismatching text a message quotes
 
@@ -133,6 +135,13 @@ class Item:
     arg_deltas: list[str] = field(default_factory=list)
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
+    # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
+    # ...): DESIGN §4, such items may be closed by it instead of output_item.done.
+    closed_by: SSEEvent | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.done is None and self.closed_by is None
 
     @property
     def added_item(self) -> dict[str, Any]:
@@ -211,7 +220,7 @@ class StreamModel:
             self._lifecycle(ev)
         elif t in TERMINAL_STATUS:
             if not self.terminals:
-                self.open_at_terminal = [i for i in self.items if i.done is None and i.added is not None]
+                self.open_at_terminal = [i for i in self.items if i.open and i.added is not None]
             self.terminals.append(ev)
         elif t == "error":
             self.errors.append(ev)
@@ -227,6 +236,10 @@ class StreamModel:
     def _lifecycle(self, ev: SSEEvent) -> None:
         rule, t = "stream.lifecycle-order", ev.type
         seen = [e.type for e in self.lifecycle]
+        status = _dict(ev.json.get("response")).get("status")
+        if isinstance(status, str) and status not in LIFECYCLE_STATUSES:
+            self.flag("stream.lifecycle-status", ev, f"response.status is {status!r} in {t}; a response being "
+                      "created or in progress is 'queued' or 'in_progress'", got=status)
         if t in seen:
             self.flag(rule, ev, f"a second {t}; expected it at most once")
         elif self.first_output is not None or self.terminals:
@@ -254,6 +267,16 @@ class StreamModel:
                 self.flag("stream.output-index-sequential", ev,
                           f"expected output_index {expected} for the next item, found {oi}", expected=expected, got=oi)
             self.last_added_index = oi
+        status = item.get("status")
+        if status in FINISHED_ITEM_STATUSES:
+            self.flag("stream.item-added-status", ev, f"the {item.get('type')} item is announced with status "
+                      f"{status!r}; an item being added has not been produced yet", got=status)
+        still_open = [i for i in self.items if i.open and i.added is not None]
+        if still_open:
+            first = still_open[0]
+            assert first.added is not None
+            self.flag("stream.items-not-interleaved", ev, f"a new item is added while {first.label()} (added at "
+                      f"{_where(first.added)}) is not done", open_output_index=first.output_index)
         new = Item(oi, ev)
         self.items.append(new)
         if oi is not None:
@@ -302,6 +325,8 @@ class StreamModel:
             self._part_for(item, ev, "content")
         elif prefix in ARG_STREAMS and suffix in ("delta", "done"):
             self._arg_event(item, ev, prefix, suffix)
+        elif suffix in ("completed", "failed") and "." in prefix and t in schemas.event_types() and item.open:
+            item.closed_by = ev  # e.g. response.mcp_list_tools.completed: the item's own completion event
 
     def _item_done(self, item: Item, ev: SSEEvent) -> None:
         if item.done is not None:
@@ -313,6 +338,12 @@ class StreamModel:
                 self.flag("stream.item-done-identity", ev,
                           f"the done item's (type, id, call_id) {got} differs from {expected} at {_where(item.added)}",
                           expected=list(expected), got=list(got))
+            for key in STABLE_ITEM_KEYS:
+                if key in item.added_item and item.done_item.get(key) != item.added_item[key]:
+                    self.flag("stream.item-done-fields-stable", ev,
+                              f"the done {item.type} item's {key} is {item.done_item.get(key)!r}, but "
+                              f"{_where(item.added)} announced {item.added_item[key]!r}",
+                              key=key, expected=item.added_item[key], got=item.done_item.get(key))
         for part in item.parts.values():
             if part.added is not None and part.done is None:
                 self.flag("stream.part-done", ev,
@@ -535,6 +566,14 @@ def terminal_event(m: StreamModel) -> Outcome | None:
 
 
 _walk_rule(
+    "stream.lifecycle-status", Level.MUST,
+    "response.created, response.queued and response.in_progress carry a response whose status is queued or "
+    "in_progress.",
+    "DESIGN §5 grammar; every OpenAI recording; a client that sees 'completed' early stops reading",
+)
+
+
+_walk_rule(
     "stream.nothing-after-terminal", Level.MUST,
     "No event follows the terminal event (keep-alives aside).",
     "DESIGN §5 'Nothing follows the terminal event'",
@@ -576,8 +615,10 @@ _walk_rule(
 
 @_stream_check(
     "stream.items-done-before-terminal", Level.MUST,
-    "Every added item gets its response.output_item.done before response.completed or response.incomplete.",
-    "DESIGN §5; openai-python raises 'Cannot complete response with unfinished output items'; SGLang #12652",
+    "Every added item gets its response.output_item.done (or its own completion event, such as "
+    "response.mcp_list_tools.completed) before response.completed or response.incomplete.",
+    "DESIGN §4/§5; openai-python raises 'Cannot complete response with unfinished output items'; SGLang #12652; "
+    "OpenAI closes some mcp_list_tools items with response.mcp_list_tools.completed only",
 )
 def items_done_before_terminal(m: StreamModel) -> Outcome | None:
     if m.terminal is None or m.terminal.type == "response.failed":
@@ -588,10 +629,32 @@ def items_done_before_terminal(m: StreamModel) -> Outcome | None:
     assert first.added is not None
     labels = ", ".join(i.label() for i in m.open_at_terminal)
     return violation(
-        f"{_where(m.terminal)}: no response.output_item.done for {labels} (first added at {_where(first.added)})",
+        f"{_where(m.terminal)}: no response.output_item.done (nor the item's own completion event) for {labels} (first added at {_where(first.added)})",
         **_at(m.terminal), open_output_indexes=[i.output_index for i in m.open_at_terminal],
     )
 
+
+_walk_rule(
+    "stream.item-done-fields-stable", Level.MUST,
+    "The output_item.done item keeps the name, role and server_label that output_item.added announced.",
+    "DESIGN §5 (an item's identity is fixed when it is added); a client dispatches a function call by the name "
+    "it saw first",
+)
+
+_walk_rule(
+    "stream.item-added-status", Level.MUST,
+    "An item announced by response.output_item.added is not yet finished: its status is not completed or "
+    "incomplete.",
+    "DESIGN §4 (added items are partial snapshots); every OpenAI recording announces items in_progress or "
+    "without a status",
+)
+
+_walk_rule(
+    "stream.items-not-interleaved", Level.SHOULD,
+    "Items are streamed one at a time: no output_item.added while an earlier item is not yet done.",
+    "DESIGN §5 grammar `item*` (OpenAI never interleaves items; llama.cpp does); clients that render the open "
+    "item may mix them up",
+)
 
 # --- parts ------------------------------------------------------------------------------------------------
 
@@ -627,17 +690,17 @@ def _sequence(m: StreamModel) -> list[tuple[SSEEvent, int | None]]:
 @_stream_check(
     "stream.sequence-number", Level.MUST,
     "Every event carries an integer sequence_number, strictly increasing through the stream.",
-    "DESIGN §4/§5; TensorRT-LLM #19223 (restarts); LiteLLM PR #28899 (missing); "
-    f"OpenAI streams recorded before {SEQUENCE_NUMBER_SINCE} without any sequence_number get a WARN",
+    "DESIGN §4/§5; TensorRT-LLM #19223 (restarts); LiteLLM PR #28899 (missing); a stream recorded before "
+    f"OpenAI sent it ({fielddates.FIRST_SENT['sequence_number'].since}, docs/rules.md) may lack it altogether",
 )
 def sequence_number(m: StreamModel) -> Outcome | None:
     seq = _sequence(m)
     if not seq:
         return None
     if all(n is None and "sequence_number" not in e.json for e, n in seq):
-        if m.recorded_at is not None and m.recorded_at < SEQUENCE_NUMBER_SINCE:
-            return warn(f"no event carries sequence_number; tolerated for a stream recorded {m.recorded_at}, "
-                        f"before OpenAI is known to send it ({SEQUENCE_NUMBER_SINCE})", recorded_at=m.recorded_at)
+        if not fielddates.expected("sequence_number", m.recorded_at):
+            return ok(f"no event carries sequence_number, as OpenAI sent none on {str(m.recorded_at)[:10]}",
+                      recorded_at=m.recorded_at)
         return violation(f"none of the {len(seq)} events carries a sequence_number", **_at(seq[0][0]))
     prev: tuple[SSEEvent, int] | None = None
     for ev, n in seq:
@@ -769,7 +832,8 @@ def arguments_reconstruction(m: StreamModel) -> Outcome | None:
 @_stream_check(
     "stream.output-matches-items", Level.MUST,
     "The terminal response's output equals the output_item.done items ordered by output_index "
-    "(same identity and content; the final copy may add fields).",
+    "(same identity and content; the final copy may add fields; an item closed by its own completion event "
+    "is matched by identity).",
     "DESIGN §5 reconstruction; SGLang #12652 (empty completed.output); TensorRT-LLM #19223",
 )
 def output_matches_items(m: StreamModel) -> Outcome | None:
@@ -780,23 +844,28 @@ def output_matches_items(m: StreamModel) -> Outcome | None:
     if not isinstance(output, list):
         return violation(f"{_where(term)}: response.output is {output!r}, expected a list of the done items",
                          **_at(term))
-    done = sorted((i for i in m.items if i.done is not None),
+    # Items closed by their own completion event (DESIGN §4) are listed too; only their identity is known.
+    done = sorted((i for i in m.items if not i.open),
                   key=lambda i: (i.output_index is None, i.output_index or 0))
     if m.resumed:  # items done before the cut were not seen: match what was seen by identity
         finals = {_identity(_dict(o)): _dict(o) for o in output}
-        pairs = [(i, finals.get(_identity(i.done_item))) for i in done]
+        pairs = [(i, finals.get(_identity(_known_item(i)))) for i in done]
     else:
         if len(output) != len(done):
             return violation(f"{_where(term)}: response.output has {len(output)} items, but the stream completed "
-                             f"{len(done)} (output_item.done)", **_at(term), expected=len(done), got=len(output))
+                             f"{len(done)} (output_item.done or the item's own completion event)",
+                             **_at(term), expected=len(done), got=len(output))
         pairs = [(i, _dict(o)) for i, o in zip(done, output)]
     for pos, (item, final) in enumerate(pairs):
-        want = item.done_item
-        assert item.done is not None
+        want = _known_item(item)
+        closer = item.done or item.closed_by
+        assert closer is not None
         if final is None or _identity(final) != _identity(want):
             got = _identity(final) if final is not None else None
             return violation(f"{_where(term)}: output[{pos}] has (type, id, call_id) {got}, expected {_identity(want)} "
-                             f"from {_where(item.done)}", **_at(term), expected=list(_identity(want)), got=got)
+                             f"from {_where(closer)}", **_at(term), expected=list(_identity(want)), got=got)
+        if item.done is None:
+            continue  # closed by its own event: the added snapshot is partial, so only its identity is compared
         kept = {k: v for k, v in want.items() if k not in REISSUED_ITEM_KEYS}
         diff = _first_difference(kept, final, f"output[{pos}]")
         if diff is not None:
@@ -804,6 +873,11 @@ def output_matches_items(m: StreamModel) -> Outcome | None:
             return violation(f"{_where(term)}: {path} is {got}, expected {expected} as in {_where(item.done)}",
                              **_at(term), path=path)
     return ok()
+
+
+def _known_item(item: Item) -> dict[str, Any]:
+    """The fullest copy of an item the stream gave: the done item, else the added snapshot."""
+    return item.done_item if item.done is not None else item.added_item
 
 
 def _first_difference(want: Any, got: Any, path: str) -> tuple[str, str, str] | None:
