@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 from conformance.exchange import Exchange, Transcript
+from conformance.streamstate import S, StreamState, state_of
 from conformance.verdicts import Level, Outcome
 
 Scope = Literal["exchange", "transcript"]
@@ -34,6 +35,8 @@ class Check:
     func: Callable[..., Outcome | None] = field(compare=False, repr=False)
     scenarios: tuple[str, ...] = ()  # transcript checks: the scenarios they judge
     model_dependent: bool = False  # judged over k trials; disagreement is FLAKY
+    # Stream checks: the StreamState class they judge (conformance/streamstate.py); None for the others.
+    state: type[StreamState] | None = field(default=None, compare=False, repr=False)
 
     def pairs_with(self, scenario_id: str) -> bool:
         """Whether (scenario, check) is a suite item: exchange checks judge every scenario's traffic."""
@@ -61,11 +64,34 @@ def _register(check: Check) -> None:
 
 
 def exchange_check(
-    id: str, level: Level, requirement: str, source: str, area: str
+    id: str, level: Level, requirement: str, source: str, area: str, state: type[StreamState] | None = None
 ) -> Callable[[Callable[[Exchange], Outcome | None]], Callable[[Exchange], Outcome | None]]:
+    """``state``: the StreamState a check reads a stream through (``state_of``), for a check that judges
+    streams and JSON bodies alike. A check that reads ``ex.stream`` directly cannot be judged incrementally."""
+
     def deco(func: Callable[[Exchange], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
-        _register(Check(id, Level(level), requirement, source, area, "exchange", func))
+        _register(Check(id, Level(level), requirement, source, area, "exchange", func, state=state))
         return func
+
+    return deco
+
+
+def stream_check(
+    id: str, level: Level, requirement: str, source: str, area: str, state: type[S]
+) -> Callable[[Callable[[S], Outcome | None]], Callable[[Exchange], Outcome | None]]:
+    """An exchange check judged from a StreamState fed once per event (memory flat in stream length).
+    The registered function takes the Exchange like every exchange check; ``Check.state`` lets the
+    incremental judge feed the state itself."""
+
+    def deco(func: Callable[[S], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
+        def check(ex: Exchange) -> Outcome | None:
+            st = state_of(ex, state)
+            return None if st is None else func(st)
+
+        check.__name__ = check.__qualname__ = func.__name__
+        check.__doc__ = func.__doc__
+        _register(Check(id, Level(level), requirement, source, area, "exchange", check, state=state))
+        return check
 
     return deco
 

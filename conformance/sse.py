@@ -43,6 +43,7 @@ class ParsedStream:
     bom: bool = False
     crlf: bool = False  # CR or CRLF line endings were used
     unterminated: bool = False  # the last event was not followed by a blank line (dispatched anyway)
+    count: int = 0  # events dispatched (equals len(events) unless the parser was told not to keep them)
 
     def typed(self) -> list[SSEEvent]:
         """Events whose data parsed to a JSON object."""
@@ -50,9 +51,14 @@ class ParsedStream:
 
 
 class StreamParser:
-    """Incremental parser: ``feed(chunk)`` any number of times, then ``close()``."""
+    """Incremental parser: ``feed(chunk)`` any number of times, then ``close()``.
 
-    def __init__(self) -> None:
+    ``keep=False`` keeps neither events nor comments in ``result`` (only the framing facts and the count):
+    a caller that judges each event as it comes (conformance/incremental.py) then uses memory flat in the
+    stream's length."""
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
         self.result = ParsedStream()
         self._buf = ""
         self._started = False
@@ -99,6 +105,11 @@ class StreamParser:
         return out
 
     def close(self, offset_s: float | None = None) -> ParsedStream:
+        self.end(offset_s)
+        return self.result
+
+    def end(self, offset_s: float | None = None) -> list[SSEEvent]:
+        """Finish the stream; return the events that only its end completed (a last, unterminated event)."""
         out: list[SSEEvent] = []
         if self._buf:
             self._line(self._buf, out, offset_s)
@@ -106,7 +117,7 @@ class StreamParser:
         if self._has_fields:
             self.result.unterminated = True
             self._dispatch(out, offset_s)
-        return self.result
+        return out
 
     def _line(self, line: str, out: list[SSEEvent], offset_s: float | None) -> None:
         self._line_no += 1
@@ -114,7 +125,8 @@ class StreamParser:
             self._dispatch(out, offset_s)
             return
         if line.startswith(":"):
-            self.result.comments.append(line[1:].lstrip(" "))
+            if self.keep:
+                self.result.comments.append(line[1:].lstrip(" "))
             return
         name, sep, value = line.partition(":")
         if sep and value.startswith(" "):
@@ -145,7 +157,7 @@ class StreamParser:
             if self.result.done_marker:
                 self.result.events_after_done += 1
             ev = SSEEvent(
-                index=len(self.result.events),
+                index=self.result.count,
                 event=self._event,
                 data=data,
                 line=self._first_line or self._line_no,
@@ -157,7 +169,9 @@ class StreamParser:
                 ev.json = json.loads(data)
             except ValueError as exc:
                 ev.json_error = f"{exc.__class__.__name__}: {exc}"
-            self.result.events.append(ev)
+            self.result.count += 1
+            if self.keep:
+                self.result.events.append(ev)
             out.append(ev)
         self._reset_event()
 

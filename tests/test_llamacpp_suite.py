@@ -61,6 +61,7 @@ EXPECTED_FAIL: dict[str, str] = {
     "json_mode.schema-valid": "text.format json_schema is ignored: prose comes back (#10)",
     "json_mode.invalid-format-rejected": "an invalid text.format is accepted with 200 (#10)",
     "sdk.parse-output-parsed": "text.format is ignored, so responses.parse() gets prose (#10)",
+    "schema.text-format-echo": "text.format is ignored and not echoed: the Response has no `text` (#10, #16)",
     "limits.incomplete": "a response cut by max_output_tokens says status completed (#9)",
     "limits.incomplete-stream": "a stream cut by max_output_tokens ends with response.completed (#9)",
     "metadata.echoed": "metadata is accepted and dropped (#14, #16)",

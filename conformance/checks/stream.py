@@ -16,8 +16,9 @@ from urllib.parse import parse_qs
 
 from conformance import fielddates, schemas
 from conformance.exchange import Exchange
-from conformance.registry import exchange_check
+from conformance.registry import stream_check
 from conformance.sse import ParsedStream, SSEEvent
+from conformance.streamstate import StreamState
 from conformance.verdicts import Kind, Level, Outcome, ok, violation
 
 AREA = "stream"
@@ -163,27 +164,98 @@ class Item:
         return f"output_index {self.output_index}" if self.output_index is not None else f"item {self.id!r}"
 
 
-class StreamModel:
-    """What one stream said, built in a single pass; ordering violations are filed by rule id."""
+def _append(chunks: list[str], text: str) -> None:
+    """Append to running text kept as a few large strings, not one small string per delta."""
+    chunks.append(text)
+    if len(chunks) >= 256:
+        chunks[:] = ["".join(chunks)]
 
-    def __init__(self, stream: ParsedStream, resumed_after: int | None = None, recorded_at: str | None = None) -> None:
-        self.recorded_at = recorded_at
-        self.resumed_after = resumed_after  # `starting_after` of a resumed stream (GET ...?stream=true)
-        # OpenAI keep-alives take a sequence_number of their own, so the numbering is judged over them too.
-        self.numbered = [e for e in stream.typed() if not _keepalive(e.type or "") or "sequence_number" in e.json]
-        self.events = [e for e in stream.typed() if not _keepalive(e.type or "")]
+
+class _Sequence:
+    """sequence_number judged as the events go past: the first violation of each rule, and counts."""
+
+    def __init__(self, resumed_after: int | None) -> None:
+        self.count = 0
+        self.first: SSEEvent | None = None
+        self.all_absent = True  # no event has the key at all
+        self.any_missing = False  # some event has no integer sequence_number
+        self.problem: Outcome | None = None  # stream.sequence-number's first violation
+        self.gap: Outcome | None = None  # stream.sequence-contiguous's first violation
+        self._prev: tuple[SSEEvent, int] | None = None
+        self._expected = 0 if resumed_after is None else resumed_after + 1
+
+    def feed(self, ev: SSEEvent) -> None:
+        self.count += 1
+        self.first = self.first or ev
+        n = _int(ev.json.get("sequence_number"))
+        if n is not None or "sequence_number" in ev.json:
+            self.all_absent = False
+        if n is None:
+            self.any_missing = True
+        if self.problem is None:
+            prev = self._prev
+            if n is None:
+                found = repr(ev.json["sequence_number"]) if "sequence_number" in ev.json else "none"
+                self.problem = violation(f"{_where(ev)}: expected an integer sequence_number, found {found}",
+                                         **_at(ev), got=ev.json.get("sequence_number"))
+            elif prev is not None and n <= prev[1]:
+                self.problem = violation(f"{_where(ev)}: sequence_number {n} does not increase on {prev[1]} at "
+                                         f"{_where(prev[0])}", **_at(ev), expected=f"> {prev[1]}", got=n)
+            else:
+                self._prev = (ev, n)
+        if self.gap is None and not self.any_missing:
+            if n != self._expected:
+                what = "start" if self.count == 1 else "continue"
+                self.gap = violation(f"{_where(ev)}: expected sequence_number {self._expected} to {what} the stream, "
+                                     f"found {n}", **_at(ev), expected=self._expected, got=n)
+            else:
+                self._expected = n + 1
+
+
+class StreamModel(StreamState):
+    """What one stream said, built in a single pass; ordering violations are filed by rule id.
+
+    Fed one event at a time (conformance/streamstate.py), it keeps the items and their parts, the running
+    text streamed into them, the lifecycle and terminal events, and per rule the first violation and a
+    count: nothing that grows with the number of events beyond the text itself."""
+
+    def __init__(self, ex: Exchange) -> None:
+        super().__init__(ex)
+        self.recorded_at = ex.recorded_at
+        self.resumed_after = _resumed_after(ex)  # `starting_after` of a resumed stream (GET ...?stream=true)
+        self.first_event: SSEEvent | None = None  # the first JSON event (keep-alives aside)
+        self.last_event: SSEEvent | None = None
         self.lifecycle: list[SSEEvent] = []
         self.terminals: list[SSEEvent] = []
         self.errors: list[SSEEvent] = []
+        self.after_error: dict[int, SSEEvent] = {}  # error event index -> the event that followed it
         self.items: list[Item] = []  # in the order they were added (or first referred to)
         self.by_index: dict[int, Item] = {}
         self.by_id: dict[Any, Item] = {}
+        self.open_items: dict[int, Item] = {}  # id(item) -> added items not yet closed, in the order added
         self.open_at_terminal: list[Item] = []
         self.first_output: SSEEvent | None = None
         self.last_added_index: int | None = None
-        self.findings: dict[str, list[Finding]] = {}
-        for ev in self.events:
-            self._walk(ev)
+        self.findings: dict[str, tuple[Finding, int]] = {}  # rule -> (first violation, how many)
+        self.sequence = _Sequence(self.resumed_after)
+
+    def feed(self, ev: SSEEvent) -> None:
+        if not isinstance(ev.json, dict):
+            return  # framing's (checks/framing.py)
+        keepalive = _keepalive(ev.type or "")
+        # OpenAI keep-alives take a sequence_number of their own, so the numbering is judged over them too.
+        if not keepalive or "sequence_number" in ev.json:
+            self.sequence.feed(ev)
+        if keepalive:
+            return
+        self.first_event = self.first_event or ev
+        self.last_event = ev
+        if self.errors and self.errors[-1].index not in self.after_error:
+            self.after_error[self.errors[-1].index] = ev
+        self._walk(ev)
+
+    def close(self, parsed: ParsedStream) -> None:
+        super().close(parsed)
         self._finish()
 
     @property
@@ -199,14 +271,19 @@ class StreamModel:
         return _dict(self.terminal.json.get("response")) if self.terminal else {}
 
     def flag(self, rule: str, ev: SSEEvent, message: str, **evidence: Any) -> None:
-        self.findings.setdefault(rule, []).append(Finding(f"{_where(ev)}: {message}", {**_at(ev), **evidence}))
+        found = self.findings.get(rule)
+        if found is None:
+            self.findings[rule] = (Finding(f"{_where(ev)}: {message}", {**_at(ev), **evidence}), 1)
+        else:
+            self.findings[rule] = (found[0], found[1] + 1)
 
     def outcome(self, rule: str) -> Outcome:
         found = self.findings.get(rule)
         if not found:
             return ok()
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        return violation(found[0].message + more, **found[0].evidence, violations=len(found))
+        first, count = found
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return violation(first.message + more, **first.evidence, violations=count)
 
     # --- the walk -------------------------------------------------------------------------------------
 
@@ -220,7 +297,7 @@ class StreamModel:
             self._lifecycle(ev)
         elif t in TERMINAL_STATUS:
             if not self.terminals:
-                self.open_at_terminal = [i for i in self.items if i.open and i.added is not None]
+                self.open_at_terminal = list(self.open_items.values())
             self.terminals.append(ev)
         elif t == "error":
             self.errors.append(ev)
@@ -271,14 +348,14 @@ class StreamModel:
         if status in FINISHED_ITEM_STATUSES:
             self.flag("stream.item-added-status", ev, f"the {item.get('type')} item is announced with status "
                       f"{status!r}; an item being added has not been produced yet", got=status)
-        still_open = [i for i in self.items if i.open and i.added is not None]
-        if still_open:
-            first = still_open[0]
+        first = next(iter(self.open_items.values()), None)
+        if first is not None:
             assert first.added is not None
             self.flag("stream.items-not-interleaved", ev, f"a new item is added while {first.label()} (added at "
                       f"{_where(first.added)}) is not done", open_output_index=first.output_index)
         new = Item(oi, ev)
         self.items.append(new)
+        self.open_items[id(new)] = new
         if oi is not None:
             self.by_index[oi] = new
         if item.get("id") is not None:
@@ -327,11 +404,13 @@ class StreamModel:
             self._arg_event(item, ev, prefix, suffix)
         elif suffix in ("completed", "failed") and "." in prefix and t in schemas.event_types() and item.open:
             item.closed_by = ev  # e.g. response.mcp_list_tools.completed: the item's own completion event
+            self.open_items.pop(id(item), None)
 
     def _item_done(self, item: Item, ev: SSEEvent) -> None:
         if item.done is not None:
             return  # already reported as an event for a done item
         item.done = ev
+        self.open_items.pop(id(item), None)
         if item.added is not None:
             got, expected = _identity(item.done_item), _identity(item.added_item)
             if got != expected:
@@ -390,7 +469,7 @@ class StreamModel:
             return
         if suffix == "delta":
             delta = ev.json.get("delta")
-            part.deltas.append(delta if isinstance(delta, str) else "")
+            _append(part.deltas, delta if isinstance(delta, str) else "")
         else:
             part.text_done = ev
 
@@ -402,7 +481,7 @@ class StreamModel:
                       arguments_done_event_index=item.arg_done.index)
         elif suffix == "delta":
             delta = ev.json.get("delta")
-            item.arg_deltas.append(delta if isinstance(delta, str) else "")
+            _append(item.arg_deltas, delta if isinstance(delta, str) else "")
         else:
             item.arg_done = ev
 
@@ -439,33 +518,10 @@ def _resumed_after(ex: Exchange) -> int | None:
         return None
 
 
-# Checks run one after another on the same exchange, so one cached model serves them all.
-_cache: tuple[ParsedStream, StreamModel] | None = None
-
-
-def stream_model(ex: Exchange) -> StreamModel | None:
-    """The model of a successful stream, or None when the stream rules do not apply."""
-    global _cache
-    if not ex.is_stream or not ex.ok or ex.stream is None:
-        return None
-    if _cache is None or _cache[0] is not ex.stream:
-        _cache = (ex.stream, StreamModel(ex.stream, _resumed_after(ex), ex.recorded_at))
-    return _cache[1]
-
-
 def _stream_check(
     id: str, level: Level, requirement: str, source: str
 ) -> Callable[[Callable[[StreamModel], Outcome | None]], Callable[[Exchange], Outcome | None]]:
-    def deco(func: Callable[[StreamModel], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
-        def check(ex: Exchange) -> Outcome | None:
-            model = stream_model(ex)
-            return None if model is None else func(model)
-
-        check.__name__ = check.__qualname__ = func.__name__
-        check.__doc__ = func.__doc__
-        return exchange_check(id, level, requirement, source, AREA)(check)
-
-    return deco
+    return stream_check(id, level, requirement, source, AREA, StreamModel)
 
 
 def _walk_rule(id: str, level: Level, requirement: str, source: str) -> None:
@@ -488,9 +544,9 @@ def _walk_rule(id: str, level: Level, requirement: str, source: str) -> None:
 def first_event_created(m: StreamModel) -> Outcome | None:
     if m.resumed:
         return None  # a resumed stream starts after `starting_after`, not at response.created
-    if not m.events:
+    first = m.first_event
+    if first is None:
         return violation("the stream has no JSON events; expected response.created first")
-    first = m.events[0]
     if first.type == "response.created":
         return ok()
     return violation(f"{_where(first)}: expected response.created as the first event, found {first.type}", **_at(first))
@@ -546,13 +602,13 @@ def response_id_stable(m: StreamModel) -> Outcome | None:
 )
 def terminal_event(m: StreamModel) -> Outcome | None:
     for err in m.errors:
-        nxt = next((e for e in m.events if e.index > err.index), None)
+        nxt = m.after_error.get(err.index)
         if nxt is None or nxt.type != "response.failed":
             found = _where(nxt) if nxt else "the end of the stream"
             return violation(f"{_where(err)}: an error event must be followed by response.failed, found {found}",
                              **_at(err))
     if not m.terminals:
-        last = m.events[-1] if m.events else None
+        last = m.last_event
         after = f"after {_where(last)}" if last else "with no events"
         return violation(
             f"the stream ended {after} without response.completed, response.incomplete or response.failed "
@@ -683,10 +739,6 @@ _walk_rule(
 # --- sequence numbers -------------------------------------------------------------------------------------
 
 
-def _sequence(m: StreamModel) -> list[tuple[SSEEvent, int | None]]:
-    return [(e, _int(e.json.get("sequence_number"))) for e in m.numbered]
-
-
 @_stream_check(
     "stream.sequence-number", Level.MUST,
     "Every event carries an integer sequence_number, strictly increasing through the stream.",
@@ -694,25 +746,15 @@ def _sequence(m: StreamModel) -> list[tuple[SSEEvent, int | None]]:
     f"OpenAI sent it ({fielddates.FIRST_SENT['sequence_number'].since}, docs/rules.md) may lack it altogether",
 )
 def sequence_number(m: StreamModel) -> Outcome | None:
-    seq = _sequence(m)
-    if not seq:
+    seq = m.sequence
+    if seq.first is None:
         return None
-    if all(n is None and "sequence_number" not in e.json for e, n in seq):
+    if seq.all_absent:
         if not fielddates.expected("sequence_number", m.recorded_at):
             return ok(f"no event carries sequence_number, as OpenAI sent none on {str(m.recorded_at)[:10]}",
                       recorded_at=m.recorded_at)
-        return violation(f"none of the {len(seq)} events carries a sequence_number", **_at(seq[0][0]))
-    prev: tuple[SSEEvent, int] | None = None
-    for ev, n in seq:
-        if n is None:
-            found = repr(ev.json["sequence_number"]) if "sequence_number" in ev.json else "none"
-            return violation(f"{_where(ev)}: expected an integer sequence_number, found {found}", **_at(ev),
-                             got=ev.json.get("sequence_number"))
-        if prev is not None and n <= prev[1]:
-            return violation(f"{_where(ev)}: sequence_number {n} does not increase on {prev[1]} at {_where(prev[0])}",
-                             **_at(ev), expected=f"> {prev[1]}", got=n)
-        prev = (ev, n)
-    return ok()
+        return violation(f"none of the {seq.count} events carries a sequence_number", **_at(seq.first))
+    return seq.problem or ok()
 
 
 @_stream_check(
@@ -721,17 +763,10 @@ def sequence_number(m: StreamModel) -> Outcome | None:
     "DESIGN §5 ('starting at 0 with steps of 1 is a SHOULD'); what OpenAI sends",
 )
 def sequence_contiguous(m: StreamModel) -> Outcome | None:
-    seq = _sequence(m)
-    if not seq or any(n is None for _, n in seq):
+    seq = m.sequence
+    if seq.first is None or seq.any_missing:
         return None  # stream.sequence-number reports absent numbers
-    expected = 0 if m.resumed_after is None else m.resumed_after + 1
-    for ev, n in seq:
-        if n != expected:
-            what = "start" if ev is seq[0][0] else "continue"
-            return violation(f"{_where(ev)}: expected sequence_number {expected} to {what} the stream, found {n}",
-                             **_at(ev), expected=expected, got=n)
-        expected = n + 1
-    return ok()
+    return seq.gap or ok()
 
 
 # --- reconstruction ---------------------------------------------------------------------------------------
