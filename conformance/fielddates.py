@@ -10,6 +10,7 @@ A recording with no date is judged as if made today (nothing excuses a missing f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def expected(field: str, recorded_at: str | None) -> bool:
     return recorded_at[:7] > FIRST_SENT[field].since
 
 
+@lru_cache(maxsize=256)  # asked once per event, with few distinct dates
 def not_yet_sent(recorded_at: str | None) -> frozenset[str]:
     """The table's fields OpenAI did not (yet) send on that date."""
     return frozenset(name for name in FIRST_SENT if not expected(name, recorded_at))

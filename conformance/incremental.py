@@ -36,8 +36,12 @@ from conformance.verdicts import Result
 CHUNK = 1 << 20  # bytes read at a time
 # Raw stream text kept as the report's evidence: just under what report/model.py keeps of any body.
 EVIDENCE_CHARS = MAX_EVIDENCE_CHARS - 100
-# JSON string content up to the first unescaped quote (or the end of what has been read).
-_STRING_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.S)
+# JSON string content up to the first unescaped quote (or the end of what has been read). The possessive
+# form (Python 3.11+) scans about twice as fast: it never backtracks into a run it has matched.
+try:
+    _STRING_BODY = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+', re.S)
+except re.error:
+    _STRING_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.S)
 
 
 @dataclass

@@ -258,10 +258,19 @@ class SchemaSet:
                  recorded_at: str | None = None) -> list[SchemaError]:
         """Errors of instance against schemas/<name>.json (e.g. "response", "events/response.created").
         ``partial``: output items are snapshots (only their id and type are required)."""
+        return self.validator(name, partial, recorded_at)(instance)
+
+    def validator(self, name: str, partial: bool = False,
+                  recorded_at: str | None = None) -> Callable[[Any], list[SchemaError]]:
+        """``validate`` for one schema variant, looked up once (a stream's events reuse it)."""
         is_valid, v = self._validators(name, partial, recorded_at)
-        if is_valid(instance):
-            return []
-        return _to_errors(sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))))
+
+        def errors(instance: Any) -> list[SchemaError]:
+            if is_valid(instance):
+                return []
+            return _to_errors(sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))))
+
+        return errors
 
     def validate_event(self, event: Any, recorded_at: str | None = None) -> list[SchemaError] | None:
         """Errors of one stream event against its own type's schema; None when the type has no schema."""

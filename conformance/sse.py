@@ -28,10 +28,7 @@ class SSEEvent:
     offset_s: float | None = None  # arrival time since the request was sent, when recorded live
     json: Any = None  # `data` parsed as JSON, or None
     json_error: str | None = None  # why `data` is not JSON, or None
-
-    @property
-    def type(self) -> str | None:
-        return self.json.get("type") if isinstance(self.json, dict) else None
+    type: str | None = None  # data.type when data is a JSON object (set with `json`, read for every check)
 
 
 @dataclass
@@ -90,6 +87,16 @@ class StreamParser:
         if self._pending_cr and text.startswith("\n"):
             i = 1  # the LF of a CRLF pair split across chunks
         self._pending_cr = False
+        if "\r" not in text:  # LF line ends only (every recorded stream): split in C
+            lines = text[i:].split("\n")
+            self._buf = lines.pop()
+            for one in lines:
+                if one.startswith("data:") and self._has_fields:  # the hot case: a data line inside an event
+                    self._line_no += 1
+                    self._data.append(one[6:] if one.startswith("data: ") else one[5:])
+                else:
+                    self._line(one, out, offset_s)
+            return out
         start = i
         n = len(text)
         # The regex finds line ends in C; a Python loop per character was the parser's main cost.
@@ -151,7 +158,7 @@ class StreamParser:
             self._reset_event()
             return
         data = "\n".join(self._data)
-        if self._data and data.strip() == DONE_SENTINEL:
+        if self._data and len(data) < 64 and data.strip() == DONE_SENTINEL:
             self.result.done_marker = True
         elif self._data:  # WHATWG: an event with no data lines is not dispatched
             if self.result.done_marker:
@@ -169,6 +176,9 @@ class StreamParser:
                 ev.json = json.loads(data)
             except ValueError as exc:
                 ev.json_error = f"{exc.__class__.__name__}: {exc}"
+            else:
+                if isinstance(ev.json, dict):
+                    ev.type = ev.json.get("type")
             self.result.count += 1
             if self.keep:
                 self.result.events.append(ev)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from conformance import fielddates, schemas
 from conformance.exchange import Exchange
@@ -108,6 +108,7 @@ class SchemaStreamState(StreamState):
         self.format_mismatch: Outcome | None = None
         self._wanted = _wanted_fields(ex)
         self._requested = _requested_format(ex)
+        self._validators: dict[tuple[str, bool], Callable[[Any], list[SchemaError]]] = {}
 
     def feed(self, ev: SSEEvent) -> None:
         d = ev.json
@@ -117,8 +118,15 @@ class SchemaStreamState(StreamState):
         if not isinstance(t, str):
             errors: list[SchemaError] | None = [SchemaError("$.type", "the event has no string `type`")]
         else:
-            errors = schemas.validate_event(d, self.ex.recorded_at)  # None: not an API event type
-            if t not in self.known and not _KEEPALIVE.search(t) and len(self.unknown_types) < MAX_UNKNOWN_TYPES:
+            errors = None  # not an API event type: schema.stream-event-types
+            if t in self.known:
+                key = (t, schemas.is_partial_event(d))
+                validate = self._validators.get(key)
+                if validate is None:
+                    validate = self._validators[key] = schemas.default().validator(f"events/{t}", key[1],
+                                                                                   self.ex.recorded_at)
+                errors = validate(d)
+            elif not _KEEPALIVE.search(t) and len(self.unknown_types) < MAX_UNKNOWN_TYPES:
                 first, n = self.unknown_types.get(t, (ev.index, 0))
                 self.unknown_types[t] = (first, n + 1)
         for e in errors or []:

@@ -139,22 +139,21 @@ class Item:
     # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
     # ...): DESIGN §4, such items may be closed by it instead of output_item.done.
     closed_by: SSEEvent | None = None
+    # Fixed when the Item is made (`added` never changes): the announced item and the id events refer to.
+    added_item: dict[str, Any] = field(init=False)
+    id: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.added_item = _dict(self.added.json.get("item")) if self.added else {}
+        self.id = self.added_item.get("id") if self.added else self.placeholder_id
 
     @property
     def open(self) -> bool:
         return self.done is None and self.closed_by is None
 
     @property
-    def added_item(self) -> dict[str, Any]:
-        return _dict(self.added.json.get("item")) if self.added else {}
-
-    @property
     def done_item(self) -> dict[str, Any]:
         return _dict(self.done.json.get("item")) if self.done else {}
-
-    @property
-    def id(self) -> Any:
-        return self.added_item.get("id") if self.added else self.placeholder_id
 
     @property
     def type(self) -> Any:
