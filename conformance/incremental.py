@@ -52,15 +52,6 @@ class Located:
     sse_start: int | None  # byte offset just after the opening quote of response.sse, or None (no stream)
 
 
-def _fill(f: BinaryIO, buf: bytes, need: int) -> bytes:
-    while len(buf) < need:
-        more = f.read(CHUNK)
-        if not more:
-            break
-        buf += more
-    return buf
-
-
 def read_recording(path: str | os.PathLike[str]) -> Located:
     """Scan a recording once. Raises RecordingError naming the file when it is not a JSON recording."""
     p = Path(path)
@@ -160,33 +151,43 @@ def stream_pieces(path: str | os.PathLike[str], start: int) -> Iterator[str]:
     with Path(path).open("rb") as f:
         f.seek(start)
         pending = b""
+        scanned = 0  # pending[:scanned] is whole escapes and characters, with no escaped newline to cut at
         while True:
             more = f.read(CHUNK)
             if not more:
                 raise RecordingError(f"{path}: unterminated response.sse string")
             pending += more
-            m = _STRING_BODY.match(pending)
-            end = m.end() if m else 0
+            m = _STRING_BODY.match(pending, scanned)
+            end = m.end() if m else scanned
             if end < len(pending) and pending[end:end + 1] == b'"':
                 if end:
-                    yield json.loads(b'"' + pending[:end] + b'"')
+                    yield _decode_piece(pending[:end], path)
                 return
-            cut = _last_newline_escape(pending, end)
+            cut = _last_newline_escape(pending, max(0, scanned - 1), end)
+            scanned = end
             if cut:
-                yield json.loads(b'"' + pending[:cut] + b'"')
-                pending = pending[cut:]
+                yield _decode_piece(pending[:cut], path)
+                pending, scanned = pending[cut:], end - cut
 
 
-def _last_newline_escape(data: bytes, limit: int) -> int:
-    """Just after the last escaped newline (`\\n` with an odd run of backslashes) before ``limit``; 0 if none."""
-    i = data.rfind(b"\\n", 0, limit)
+def _decode_piece(raw: bytes, path: str | os.PathLike[str]) -> str:
+    try:
+        return json.loads(b'"' + raw + b'"')
+    except ValueError as exc:
+        raise RecordingError(f"{path}: invalid JSON in response.sse ({exc})") from None
+
+
+def _last_newline_escape(data: bytes, lo: int, hi: int) -> int:
+    """Just after the last escaped newline (`\\n` after an even run of other backslashes) in data[lo:hi];
+    0 if none."""
+    i = data.rfind(b"\\n", lo, hi)
     while i >= 0:
         run = 1
         while i - run >= 0 and data[i - run] == 0x5C:  # backslash
             run += 1
         if run % 2 == 1:
             return i + 2
-        i = data.rfind(b"\\n", 0, i)
+        i = data.rfind(b"\\n", lo, i)
     return 0
 
 

@@ -94,11 +94,13 @@ def test_non_stream_recordings_are_judged_whole(tmp_path: Path) -> None:
     assert events == 0 and not ex.is_stream and results
 
 
-@pytest.mark.parametrize("content", ['{"request": ', '{"request": {}, "response": {"sse": "abc', "[1, 2"])
+@pytest.mark.parametrize("content", ['{"request": ', '{"request": {}, "response": {"sse": "abc', "[1, 2",
+                                     '{"request": {"method": "POST", "path": "/v1/responses"}, '
+                                     '"response": {"status": 200, "sse": "bad \\x escape"}}'])
 def test_broken_files_name_the_file(tmp_path: Path, content: str) -> None:
     p = tmp_path / "bad.json"
     p.write_text(content)
-    with pytest.raises(RecordingError, match="bad.json|unterminated"):
+    with pytest.raises(RecordingError, match="bad.json|unterminated"):  # never a traceback
         incremental.judge_recording(p, "bad.json", CHECKS)
 
 
