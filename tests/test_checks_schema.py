@@ -376,3 +376,39 @@ def test_text_format_echo_needs_a_requested_format() -> None:
     ex = _format_exchange(SCHEMA_FORMAT, None)
     ex.request.body = {"model": "m", "input": "hi"}
     assert verdict("schema.text-format-echo", ex) is None
+
+
+def _echo_exchange(sent: dict[str, Any], echoed: dict[str, Any], stream_it: bool = False) -> Exchange:
+    req = {"model": "m", "input": "hi", **sent}
+    if not stream_it:
+        return Exchange(RecordedRequest("POST", "/v1/responses", body=req),
+                        RecordedResponse(200, {"content-type": "application/json"}, body=response(**echoed)))
+    evs = stream()
+    for e in evs:
+        e["response"].update(echoed)
+    ex = exchange(events=evs)
+    ex.request.body = {**req, "stream": True}
+    return ex
+
+
+FORCED = {"type": "function", "name": "get_weather"}
+
+
+@pytest.mark.parametrize(("sent", "echoed", "expected"), [
+    ({"max_output_tokens": 16, "temperature": 0}, {"max_output_tokens": 16, "temperature": 0.0}, Verdict.PASS),
+    ({"tool_choice": FORCED}, {"tool_choice": {**FORCED, "extra": None}}, Verdict.PASS),  # the echo may add keys
+    ({"parallel_tool_calls": False, "user": "u1"}, {"parallel_tool_calls": False, "user": "u1"}, Verdict.PASS),
+    ({"max_output_tokens": 16}, {"max_output_tokens": None}, Verdict.WARN),
+    ({"tool_choice": FORCED}, {"tool_choice": "auto"}, Verdict.WARN),
+    ({"parallel_tool_calls": False}, {"parallel_tool_calls": 0}, Verdict.WARN),  # not the boolean sent
+    ({"top_p": 0.5}, {}, Verdict.WARN),  # absent (tests.test_schemas.response() has no top_p)
+], ids=["numbers", "object-subset", "bool-and-string", "null", "other-choice", "bool-vs-int", "absent"])
+@pytest.mark.parametrize("stream_it", [False, True], ids=["body", "stream"])
+def test_parameters_echoed(sent: dict[str, Any], echoed: dict[str, Any], expected: Verdict, stream_it: bool) -> None:
+    ex = _echo_exchange(sent, echoed, stream_it)
+    r = verdict("schema.parameters-echoed", ex)
+    assert r is not None and r.verdict is expected, r and r.message
+
+
+def test_parameters_echoed_needs_a_parameter_sent() -> None:
+    assert verdict("schema.parameters-echoed", _echo_exchange({}, {})) is None

@@ -80,6 +80,8 @@ EXPECTED_WARN: dict[str, str] = {
     "schema.response-fields-complete": "the Response omits most fields OpenAI always sends (#16); created and "
                                        "in_progress carry only {id, object, status} (#3)",
     "basic.instructions-echoed": "the Response has no `instructions` field (#16)",
+    "schema.parameters-echoed": "the Response has no max_output_tokens, tool_choice, parallel_tool_calls, ... "
+                                "to echo the request's (#16)",
     "bad_input.unknown-model-rejected": "any model name is answered by the loaded model (#15)",
     "tools.chat-shape-rejected": "chat-completions-shaped tools give 500 server_error, not 400 (#19)",
 }

@@ -109,6 +109,8 @@ class SchemaStreamState(StreamState):
         self._wanted = _wanted_fields(ex)
         self._requested = _requested_format(ex)
         self._validators: dict[tuple[str, bool], Callable[[Any], list[SchemaError]]] = {}
+        self.echo_mismatch: Outcome | None = None
+        self._echoed = _echoed_parameters(ex)
 
     def feed(self, ev: SSEEvent) -> None:
         d = ev.json
@@ -149,6 +151,10 @@ class SchemaStreamState(StreamState):
                                                     event_index=ev.index, got=resp["created_at"])
         if self.fields_missing is None:
             self.fields_missing = _missing_fields(where, resp, self._wanted)
+        if self.echo_mismatch is None:
+            problem = _echo_mismatch(self._echoed, resp)
+            if problem:
+                self.echo_mismatch = violation(f"{where}.{problem}", path=f"{where}.{problem.split()[0]}")
         if self._requested is not None and self.format_mismatch is None:
             problem = _format_mismatch(self._requested, resp)
             if problem:
@@ -343,3 +349,64 @@ def text_format_echo(ex: Exchange) -> Outcome | None:
         return None
     problem = _format_mismatch(requested, body)
     return violation(f"$.{problem}", path="$.text", expected=requested) if problem else ok()
+
+
+# Request parameters every OpenAI Response echoes as sent (all recordings: each of these, when the request set
+# it, is in every Response object of the answer with the same value). Left out: parameters other checks judge
+# (instructions, metadata, previous_response_id, store, background, text), and those OpenAI resolves or
+# normalises (`service_tier` "auto" -> the tier used, `reasoning.summary` "auto" -> "detailed", `tools` gain
+# defaults).
+ECHOED_PARAMETERS = (
+    "max_output_tokens", "max_tool_calls", "parallel_tool_calls", "prompt_cache_key", "safety_identifier",
+    "temperature", "tool_choice", "top_logprobs", "top_p", "truncation", "user",
+)
+
+
+def _echoed_parameters(ex: Exchange) -> dict[str, Any]:
+    body = ex.request.body
+    if not isinstance(body, dict) or _route(ex) != "create":
+        return {}
+    return {k: body[k] for k in ECHOED_PARAMETERS if k in body and body[k] is not None}
+
+
+def _subset(sent: Any, echoed: Any) -> bool:
+    """The echo keeps what was sent: equal values; for an object, each key sent (the echo may add keys)."""
+    if isinstance(sent, dict) and isinstance(echoed, dict):
+        return all(k in echoed and _subset(v, echoed[k]) for k, v in sent.items())
+    if isinstance(sent, list) and isinstance(echoed, list):
+        return len(sent) == len(echoed) and all(_subset(a, b) for a, b in zip(sent, echoed))
+    return isinstance(sent, bool) == isinstance(echoed, bool) and sent == echoed  # True is not 1
+
+
+def _echo_mismatch(sent: dict[str, Any], resp: dict[str, Any]) -> str | None:
+    for key, value in sent.items():
+        if key not in resp:
+            return f"{key} is absent; the request set {json.dumps(value)[:80]}"
+        if not _subset(value, resp[key]):
+            return f"{key} is {json.dumps(resp[key])[:80]}; the request set {json.dumps(value)[:80]}"
+    return None
+
+
+@exchange_check(
+    id="schema.parameters-echoed",
+    level=Level.SHOULD,
+    requirement="Every Response of the answer echoes the request's generation parameters as sent "
+                f"({', '.join(ECHOED_PARAMETERS)}).",
+    source=f"{DOCS}/object (the Response carries the configuration it was made with); every OpenAI recording "
+           "echoes each of them; DESIGN §3 (a parameter accepted and ignored often shows as a lost echo)",
+    area=AREA,
+    state=SchemaStreamState,
+)
+def parameters_echoed(ex: Exchange) -> Outcome | None:
+    if not ex.ok or not _echoed_parameters(ex):
+        return None
+    if ex.is_stream:
+        st = state_of(ex, SchemaStreamState)
+        if st is None or not st.responses_seen:
+            return None
+        return st.echo_mismatch or ok()
+    body = ex.response.body
+    if not isinstance(body, dict) or body.get("object") != "response":
+        return None
+    problem = _echo_mismatch(_echoed_parameters(ex), body)
+    return violation(f"$.{problem}", path=f"$.{problem.split()[0]}") if problem else ok()

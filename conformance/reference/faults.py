@@ -656,6 +656,13 @@ def _text_echo(change: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, A
     return apply
 
 
+def _echo_null(key: str) -> Callable[[dict[str, Any]], None]:
+    def apply(response: dict[str, Any]) -> None:
+        response[key] = None
+
+    return apply
+
+
 def _dict_get(obj: dict[str, Any], *keys: str) -> Any:
     for key in keys:
         obj = obj.get(key) if isinstance(obj, dict) else None
@@ -881,6 +888,8 @@ _ALL = [
     _pair("text-format-echo-text", "A Response made with a structured `text.format` echoes "
           "`text.format: {type: text}`.", "synthetic",
           _on_responses(_text_echo(lambda text: {**text, "format": {"type": "text"}}))),
+    _pair("max-output-tokens-echo-null", "Responses carry `max_output_tokens: null` whatever was sent (the limit "
+          "still applies).", "synthetic", _on_responses(_echo_null("max_output_tokens"))),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
