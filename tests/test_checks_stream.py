@@ -271,6 +271,17 @@ CASES: list[tuple[str, str, Callable[[], list[Event] | Exchange | str], Verdict 
      WARN),
     ("stream.items-not-interleaved", "next item after an own-closed mcp_list_tools",
      lambda: mcp_list_tools_stream(with_item_done=False), PASS),
+    ("stream.response-fields-stable", "valid", lambda: V, PASS),
+    ("stream.response-fields-stable", "service_tier resolved on the way (OpenAI: auto -> default)",
+     lambda: edit(V, "response.completed", lambda e: e["response"].update(service_tier="default")), PASS),
+    ("stream.response-fields-stable", "created_at changes at the terminal event",
+     lambda: edit(s.stream(s.message(0, ["Hi"])), "response.completed",
+                  lambda e: e["response"].update(created_at=2)), WARN),
+    ("stream.response-fields-stable", "model changes at in_progress",
+     lambda: edit(V, "response.in_progress", lambda e: e["response"].update(model="other")), WARN),
+    ("stream.response-fields-stable", "created carries only id, object, status (llama.cpp #3)",
+     lambda: [dict(e, response={**e["response"], "model": "m"}) if "response" in e and e["type"] != "response.created"
+              else e for e in V], WARN),
     # status
     ("stream.terminal-status", "valid", lambda: V, PASS),
     ("stream.terminal-status", "incomplete with reason", lambda: incomplete("incomplete"), PASS),

@@ -10,6 +10,7 @@ a JSON object are not seen here at all.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs
@@ -63,6 +64,16 @@ STABLE_ITEM_KEYS = ("name", "role", "server_label")
 # A status an item announced by output_item.added cannot have yet: it has not been produced.
 FINISHED_ITEM_STATUSES = frozenset({"completed", "incomplete"})
 LIFECYCLE_STATUSES = frozenset({"queued", "in_progress"})
+# Response keys that never change between a stream's lifecycle events and its terminal event in any recording
+# (OpenAI and vendors alike). Left out: what the response is meant to fill in as it goes (status, output,
+# usage, error, incomplete_details, completed_at) and what OpenAI resolves on the way (`service_tier` "auto"
+# becomes the tier used; `text` gained a field in two 2025 OpenAI streams).
+STABLE_RESPONSE_KEYS = (
+    "created_at", "model", "object", "instructions", "tools", "tool_choice", "temperature", "top_p",
+    "max_output_tokens", "max_tool_calls", "parallel_tool_calls", "previous_response_id", "truncation", "user",
+    "metadata", "store", "background", "reasoning", "prompt_cache_key", "safety_identifier", "top_logprobs",
+)
+_ABSENT = object()
 # Opaque item fields OpenAI legitimately re-issues in the terminal response: encrypted reasoning is
 # re-encrypted (a fresh Fernet token) in response.completed, so it never equals the output_item.done copy.
 REISSUED_ITEM_KEYS = frozenset({"encrypted_content"})
@@ -96,6 +107,10 @@ def _dict(value: Any) -> dict[str, Any]:
 def _shown(text: Any) -> str:
     s = text if isinstance(text, str) else repr(text)
     return repr(s if len(s) <= SHOWN_CHARS else s[:SHOWN_CHARS] + "…")
+
+
+def _shown_value(value: Any) -> str:
+    return "absent" if value is _ABSENT else _shown(json.dumps(value) if not isinstance(value, str) else value)
 
 
 def _identity(item: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -237,6 +252,7 @@ class StreamModel(StreamState):
         self.last_added_index: int | None = None
         self.findings: dict[str, tuple[Finding, int]] = {}  # rule -> (first violation, how many)
         self.sequence = _Sequence(self.resumed_after)
+        self.first_response: tuple[SSEEvent, dict[str, Any]] | None = None  # first Response's STABLE_RESPONSE_KEYS
 
     def feed(self, ev: SSEEvent) -> None:
         if not isinstance(ev.json, dict):
@@ -292,6 +308,8 @@ class StreamModel(StreamState):
             first = self.terminals[0]
             self.flag("stream.nothing-after-terminal", ev, f"sent after the terminal {_where(first)}",
                       terminal_event_index=first.index)
+        if t in LIFECYCLE or t in TERMINAL_STATUS:
+            self._response_fields(ev)
         if t in LIFECYCLE:
             self._lifecycle(ev)
         elif t in TERMINAL_STATUS:
@@ -308,6 +326,23 @@ class StreamModel(StreamState):
             # item by item.id, so it must still reach the walk.
             self.first_output = self.first_output or ev
             self._item_event(ev)
+
+    def _response_fields(self, ev: SSEEvent) -> None:
+        """The Response's identity and configuration stay what the first lifecycle event said."""
+        resp = ev.json.get("response")
+        if not isinstance(resp, dict):
+            return
+        if self.first_response is None:
+            self.first_response = (ev, {k: resp.get(k, _ABSENT) for k in STABLE_RESPONSE_KEYS})
+            return
+        first, kept = self.first_response
+        for key, value in kept.items():
+            now = resp.get(key, _ABSENT)
+            if now != value:
+                self.flag("stream.response-fields-stable", ev,
+                          f"response.{key} is {_shown_value(now)}, but {_where(first)} said {_shown_value(value)}",
+                          key=key)
+                return
 
     def _lifecycle(self, ev: SSEEvent) -> None:
         rule, t = "stream.lifecycle-order", ev.type
@@ -625,6 +660,15 @@ _walk_rule(
     "response.created, response.queued and response.in_progress carry a response whose status is queued or "
     "in_progress.",
     "DESIGN §5 grammar; every OpenAI recording; a client that sees 'completed' early stops reading",
+)
+
+
+_walk_rule(
+    "stream.response-fields-stable", Level.SHOULD,
+    "The Response's created_at, model and request configuration (instructions, tools, tool_choice, "
+    "temperature, max_output_tokens, metadata, ...) are the same in every lifecycle event and the terminal event.",
+    "DESIGN §5 (one response, announced then completed); every recorded stream, OpenAI's and vendors'; "
+    "llama.cpp's created/in_progress carry only {id, object, status}",
 )
 
 
