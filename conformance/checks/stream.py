@@ -67,9 +67,9 @@ LIFECYCLE_STATUSES = frozenset({"queued", "in_progress"})
 # Response keys that never change between a stream's lifecycle events and its terminal event in any recording
 # (OpenAI and vendors alike). Left out: what the response is meant to fill in as it goes (status, output,
 # usage, error, incomplete_details, completed_at) and what OpenAI resolves on the way (`service_tier` "auto"
-# becomes the tier used; `text` gained a field in two 2025 OpenAI streams).
+# becomes the tier used).
 STABLE_RESPONSE_KEYS = (
-    "created_at", "model", "object", "instructions", "tools", "tool_choice", "temperature", "top_p",
+    "created_at", "model", "object", "instructions", "text", "tools", "tool_choice", "temperature", "top_p",
     "max_output_tokens", "max_tool_calls", "parallel_tool_calls", "previous_response_id", "truncation", "user",
     "metadata", "store", "background", "reasoning", "prompt_cache_key", "safety_identifier", "top_logprobs",
 )
