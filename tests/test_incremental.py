@@ -110,3 +110,18 @@ def test_every_exchange_check_reads_streams_through_a_state() -> None:
     for c in CHECKS:
         if c.scope == "exchange" and c.state is None:
             assert not direct.search(inspect.getsource(c.func)), c.id
+
+
+def test_the_generated_benchmark_stream_passes_every_check_and_keeps_no_events(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", Path(__file__).parent.parent / "benchmarks/generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    p = tmp_path / "gen.json"
+    assert generate.write(2500, p) == 2500
+    results, events, ex = incremental.judge_recording(p, "gen.json", CHECKS)
+    assert events == 2500
+    assert {r.verdict.value for r in results} == {"PASS"}, [r.message for r in results if r.verdict.value != "PASS"]
+    assert ex.stream.events == [] and ex.stream.count == 2500  # judged as the events went past, none kept
