@@ -29,7 +29,7 @@ from conformance.judge import judge
 from conformance.recordings import RecordingError, exchange_from_record
 from conformance.registry import Check
 from conformance.report.model import MAX_EVIDENCE_CHARS
-from conformance.sse import ParsedStream, StreamParser
+from conformance.sse import StreamParser
 from conformance.streamstate import StreamState, install
 from conformance.verdicts import Result
 

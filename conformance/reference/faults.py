@@ -656,11 +656,11 @@ def _text_echo(change: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, A
     return apply
 
 
-def _terminal_created_at_later(event: Event) -> Event:
+def _terminal_model_differs(event: Event) -> Event:
     response = event.get("response")
     terminal = event.get("type") in ("response.completed", "response.incomplete", "response.failed")
-    if terminal and isinstance(response, dict) and isinstance(response.get("created_at"), int):
-        response["created_at"] += 1
+    if terminal and isinstance(response, dict) and isinstance(response.get("model"), str):
+        response["model"] += "-2026-01-01"
     return event
 
 
@@ -898,8 +898,8 @@ _ALL = [
           _on_responses(_text_echo(lambda text: {**text, "format": {"type": "text"}}))),
     _pair("max-output-tokens-echo-null", "Responses carry `max_output_tokens: null` whatever was sent (the limit "
           "still applies).", "synthetic", _on_responses(_echo_null("max_output_tokens"))),
-    _fault("terminal-created-at-later", "The terminal event's Response has a later `created_at` than "
-           "`response.created` announced.", "synthetic", events=_per_event(_terminal_created_at_later)),
+    _fault("terminal-model-differs", "The terminal event's Response names another `model` than "
+           "`response.created` announced.", "synthetic", events=_per_event(_terminal_model_differs)),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
