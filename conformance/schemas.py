@@ -152,8 +152,9 @@ def _to_errors(errors: Iterable[ValidationError]) -> list[SchemaError]:
 # The compiled set
 
 
-# Statuses of a Response still being produced: its output items are snapshots of what exists so far (DESIGN §4).
-PARTIAL_STATUSES = frozenset({"queued", "in_progress"})
+# Statuses of a Response still being produced, or stopped by a cancel while it was: its output items are
+# snapshots of what existed so far (DESIGN §4).
+PARTIAL_STATUSES = frozenset({"queued", "in_progress", "cancelled"})
 # What a partial item must still carry: the keys that identify it.
 PARTIAL_REQUIRED = ("id", "type")
 

@@ -202,6 +202,8 @@ def test_done_items_and_terminal_responses_need_the_full_schema() -> None:
     assert verdict("schema.stream-events", exchange(events=evs)).verdict is Verdict.PASS
     polled = exchange(method="GET", path="/v1/responses/resp_1", body=response(status="in_progress", output=[partial]))
     assert verdict("schema.response", polled).verdict is Verdict.PASS
+    cancelled = exchange(path="/v1/responses/resp_1/cancel", body=response(status="cancelled", output=[partial]))
+    assert verdict("schema.response", cancelled).verdict is Verdict.PASS  # stopped mid-way: still a snapshot
     finished = exchange(method="GET", path="/v1/responses/resp_1", body=response(output=[partial]))
     assert verdict("schema.response", finished).verdict is Verdict.FAIL
 
