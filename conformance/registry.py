@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal
 
 from conformance.exchange import Exchange, Transcript
+from conformance.streamstate import S, StreamState, state_of
 from conformance.verdicts import Level, Outcome
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class Check:
     # Transcript checks whose rule is about exchanges that did not complete (judge.py otherwise SKIPs a verdict
     # other than PASS on a transcript that lacks traffic).
     judges_incomplete: bool = False
+    # Stream checks: the StreamState class they judge (conformance/streamstate.py); None for the others.
+    state: type[StreamState] | None = field(default=None, compare=False, repr=False)
 
     def pairs_with(self, scenario: Scenario) -> bool:
         """Whether (scenario, check) is a suite item: a transcript check names its scenarios; an exchange check
@@ -71,15 +74,41 @@ def _register(check: Check) -> None:
 
 
 def exchange_check(
-    id: str, level: Level, requirement: str, source: str, area: str, stream_only: bool | None = None
+    id: str, level: Level, requirement: str, source: str, area: str, stream_only: bool | None = None,
+    state: type[StreamState] | None = None,
 ) -> Callable[[Callable[[Exchange], Outcome | None]], Callable[[Exchange], Outcome | None]]:
-    """stream_only defaults to True for the `stream` area: such a check is collected only with scenarios that
-    stream (Scenario.streams)."""
+    """``stream_only`` defaults to True for the `stream` area: such a check is collected only with scenarios
+    that stream (Scenario.streams). ``state``: the StreamState a check reads a stream through (``state_of``),
+    for a check that judges streams and JSON bodies alike. A check that reads ``ex.stream`` directly cannot be
+    judged incrementally."""
     only = area == "stream" if stream_only is None else stream_only
 
     def deco(func: Callable[[Exchange], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
-        _register(Check(id, Level(level), requirement, source, area, "exchange", func, stream_only=only))
+        _register(Check(id, Level(level), requirement, source, area, "exchange", func, stream_only=only,
+                        state=state))
         return func
+
+    return deco
+
+
+def stream_check(
+    id: str, level: Level, requirement: str, source: str, area: str, state: type[S]
+) -> Callable[[Callable[[S], Outcome | None]], Callable[[Exchange], Outcome | None]]:
+    """An exchange check judged from a StreamState fed once per event (memory flat in stream length).
+    The registered function takes the Exchange like every exchange check; ``Check.state`` lets the
+    incremental judge feed the state itself."""
+
+    def deco(func: Callable[[S], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
+        def check(ex: Exchange) -> Outcome | None:
+            st = state_of(ex, state)
+            return None if st is None else func(st)
+
+        check.__name__ = check.__qualname__ = func.__name__
+        check.__doc__ = func.__doc__
+        # A StreamState exists only for an event stream: collected only with scenarios that stream.
+        _register(Check(id, Level(level), requirement, source, area, "exchange", check, stream_only=True,
+                        state=state))
+        return check
 
     return deco
 

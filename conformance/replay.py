@@ -1,6 +1,7 @@
 """`responses-conformance replay PATH...`: judge recorded exchanges offline with every registered check.
 
 Each recording file becomes one Transcript named after its path relative to the argument it was found under.
+Files are judged one at a time and each stream is read piece by piece (conformance/incremental.py).
 Bad input (a missing path, invalid JSON, a file not in the recordings format) is a UsageError: exit status 2
 with a one-line message naming the file.
 """
@@ -11,16 +12,19 @@ import argparse
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.cli import UsageError
-from conformance.exchange import Transcript
-from conformance.judge import judge_all
-from conformance.recordings import RecordingError, iter_paths, load_file
+from conformance.exchange import Exchange
+from conformance.incremental import judge_recording
+from conformance.recordings import RecordingError, iter_paths
 from conformance.registry import all_checks
 from conformance.report import gate
 from conformance.report.model import Report, now_iso
 from conformance.report.writers import write_all
+from conformance.verdicts import Result
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,48 +38,72 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def load_transcripts(paths: list[str]) -> list[Transcript]:
-    transcripts: list[Transcript] = []
+def _recordings(paths: list[str]) -> Iterator[tuple[Path, str]]:
+    """(file, the name its results carry: its path relative to the argument it was found under)."""
     for raw in paths:
         root = Path(raw)
         try:
             files = list(iter_paths([raw]))
             if not files:
                 raise RecordingError(f"{root}: no *.json recordings found")
-            for f in files:
-                name = f.relative_to(root).as_posix() if root.is_dir() else f.name
-                transcripts.append(Transcript(scenario=name, exchanges=[load_file(f)]))
         except RecordingError as exc:
             raise UsageError(_one_line(str(exc))) from None
-    return transcripts
+        for f in files:
+            yield f, f.relative_to(root).as_posix() if root.is_dir() else f.name
 
 
-def _target(paths: list[str], transcripts: list[Transcript]) -> dict[str, object]:
-    exchanges = [ex for t in transcripts for ex in t.exchanges]
-    origins = {ex.recorded_from for ex in exchanges}
-    name = origins.pop() if len(origins) == 1 and None not in origins else None
-    models = Counter(
-        ex.request.body["model"]
-        for ex in exchanges
-        if isinstance(ex.request.body, dict) and isinstance(ex.request.body.get("model"), str)
-    )
-    return {
-        "name": name or ", ".join(Path(p).name or p for p in paths),
-        "base_url": None,
-        "model": models.most_common(1)[0][0] if models else None,
-    }
+@dataclass
+class _Seen:
+    """What the report's target line needs of the recordings, gathered while they stream past."""
+
+    exchanges: int = 0
+    events: int = 0
+    origins: set[str | None] = field(default_factory=set)
+    models: Counter[str] = field(default_factory=Counter)
+
+    def add(self, ex: Exchange, events: int) -> None:
+        self.exchanges += 1
+        self.events += events
+        self.origins.add(ex.recorded_from)
+        body = ex.request.body
+        if isinstance(body, dict) and isinstance(body.get("model"), str):
+            self.models[body["model"]] += 1
+
+    def target(self, paths: list[str]) -> dict[str, object]:
+        origins = set(self.origins)
+        name = origins.pop() if len(origins) == 1 and None not in origins else None
+        return {
+            "name": name or ", ".join(Path(p).name or p for p in paths),
+            "base_url": None,
+            "model": self.models.most_common(1)[0][0] if self.models else None,
+        }
+
+
+def judge_paths(paths: list[str]) -> tuple[list[Result], _Seen]:
+    """Every check on every recording, one file at a time, each stream read piece by piece
+    (conformance/incremental.py): memory does not grow with a stream's length."""
+    checks = all_checks()
+    results: list[Result] = []
+    seen = _Seen()
+    for f, name in _recordings(paths):
+        try:
+            judged, events, ex = judge_recording(f, name, checks)
+        except RecordingError as exc:
+            raise UsageError(_one_line(str(exc))) from None
+        results += judged
+        seen.add(ex, events)
+    return results, seen
 
 
 def main(args: argparse.Namespace) -> int:
     gate.validate_arguments(args)
     started_at = now_iso()
     t0 = time.perf_counter()
-    transcripts = load_transcripts(args.paths)
-    results = judge_all(all_checks(), transcripts)
+    results, seen = judge_paths(args.paths)
     duration = time.perf_counter() - t0
 
     report = Report(
-        target=_target(args.paths, transcripts),
+        target=seen.target(args.paths),
         results=results,
         started_at=started_at,
         duration_s=duration,
@@ -87,9 +115,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(_one_line(f"{args.report_dir}: cannot write the report ({exc.strerror or exc})")) from None
 
     if not args.quiet:
-        n_ex = sum(len(t.exchanges) for t in transcripts)
-        # Streams were parsed (and cached) while the checks ran, so counting events here costs nothing.
-        n_events = sum(len(ex.stream.events) for t in transcripts for ex in t.exchanges if ex.stream is not None)
+        n_ex, n_events = seen.exchanges, seen.events
         rate = max(duration, 1e-9)
         counts = ", ".join(f"{v} {n}" for v, n in report.summary.items() if n)
         print(

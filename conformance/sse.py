@@ -30,10 +30,7 @@ class SSEEvent:
     offset_s: float | None = None  # arrival time since the request was sent, when recorded live
     json: Any = None  # `data` parsed as JSON, or None
     json_error: str | None = None  # why `data` is not JSON, or None
-
-    @property
-    def type(self) -> str | None:
-        return self.json.get("type") if isinstance(self.json, dict) else None
+    type: str | None = None  # data.type when data is a JSON object (set with `json`, read for every check)
 
 
 @dataclass
@@ -45,6 +42,7 @@ class ParsedStream:
     bom: bool = False
     crlf: bool = False  # CR or CRLF line endings were used
     unterminated: bool = False  # the last event was not followed by a blank line (dispatched anyway)
+    count: int = 0  # events dispatched (equals len(events) unless the parser was told not to keep them)
 
     def typed(self) -> list[SSEEvent]:
         """Events whose data parsed to a JSON object."""
@@ -52,9 +50,14 @@ class ParsedStream:
 
 
 class StreamParser:
-    """Incremental parser: ``feed(chunk)`` any number of times, then ``close()``."""
+    """Incremental parser: ``feed(chunk)`` any number of times, then ``close()``.
 
-    def __init__(self) -> None:
+    ``keep=False`` keeps neither events nor comments in ``result`` (only the framing facts and the count):
+    a caller that judges each event as it comes (conformance/incremental.py) then uses memory flat in the
+    stream's length."""
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
         self.result = ParsedStream()
         self._buf = ""
         self._started = False
@@ -86,6 +89,16 @@ class StreamParser:
         if self._pending_cr and text.startswith("\n"):
             i = 1  # the LF of a CRLF pair split across chunks
         self._pending_cr = False
+        if "\r" not in text:  # LF line ends only (every recorded stream): split in C
+            lines = text[i:].split("\n")
+            self._buf = lines.pop()
+            for one in lines:
+                if one.startswith("data:") and self._has_fields:  # the hot case: a data line inside an event
+                    self._line_no += 1
+                    self._data.append(one[6:] if one.startswith("data: ") else one[5:])
+                else:
+                    self._line(one, out, offset_s)
+            return out
         start = i
         n = len(text)
         # The regex finds line ends in C; a Python loop per character was the parser's main cost.
@@ -101,6 +114,11 @@ class StreamParser:
         return out
 
     def close(self, offset_s: float | None = None) -> ParsedStream:
+        self.end(offset_s)
+        return self.result
+
+    def end(self, offset_s: float | None = None) -> list[SSEEvent]:
+        """Finish the stream; return the events that only its end completed (a last, unterminated event)."""
         out: list[SSEEvent] = []
         if self._buf:
             self._line(self._buf, out, offset_s)
@@ -108,7 +126,7 @@ class StreamParser:
         if self._has_fields:
             self.result.unterminated = True
             self._dispatch(out, offset_s)
-        return self.result
+        return out
 
     def _line(self, line: str, out: list[SSEEvent], offset_s: float | None) -> None:
         self._line_no += 1
@@ -116,7 +134,8 @@ class StreamParser:
             self._dispatch(out, offset_s)
             return
         if line.startswith(":"):
-            self.result.comments.append(line[1:].lstrip(" "))
+            if self.keep:
+                self.result.comments.append(line[1:].lstrip(" "))
             return
         name, sep, value = line.partition(":")
         if sep and value.startswith(" "):
@@ -141,13 +160,13 @@ class StreamParser:
             self._reset_event()
             return
         data = "\n".join(self._data)
-        if self._data and data.strip() == DONE_SENTINEL:
+        if self._data and len(data) < 64 and data.strip() == DONE_SENTINEL:
             self.result.done_marker = True
         elif self._data:  # WHATWG: an event with no data lines is not dispatched
             if self.result.done_marker:
                 self.result.events_after_done += 1
             ev = SSEEvent(
-                index=len(self.result.events),
+                index=self.result.count,
                 event=self._event,
                 data=data,
                 line=self._first_line or self._line_no,
@@ -159,7 +178,12 @@ class StreamParser:
                 ev.json = strict_json(data)  # NaN, 1e999 or deep nesting: not JSON, never a crash
             except ValueError as exc:
                 ev.json_error = f"{exc.__class__.__name__}: {exc}"
-            self.result.events.append(ev)
+            else:
+                if isinstance(ev.json, dict):
+                    ev.type = ev.json.get("type")
+            self.result.count += 1
+            if self.keep:
+                self.result.events.append(ev)
             out.append(ev)
         self._reset_event()
 

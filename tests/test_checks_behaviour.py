@@ -295,6 +295,12 @@ add("tools.chat-shape-rejected", WARN, lambda: tr("tools.chat-shape", ex("create
 add("storage.store-honoured", PASS, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi", store=True))))
 add("storage.store-honoured", WARN, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi", store=False))))
 add("storage.store-honoured", SKIP, lambda: tr("storage.retrieve", err("create")))
+# A created Response without an id: the scenario can make no retrieve, which is a missing precondition (SKIP,
+# see schema.response), never an ERROR.
+add("storage.retrieve-matches", SKIP, lambda: tr("storage.retrieve", ex("create", 200,
+                                                                       {**text_resp("hi"), "id": None})))
+add("multi_turn.previous-response-id-recall", SKIP, lambda: tr("multi_turn.previous-response-id", ex(
+    "turn1", 200, {**text_resp("hi"), "id": None}), nonce="MEM-424242"))
 add("storage.retrieve-matches", PASS, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi")),
                                                  ex("retrieve", 200, text_resp("hi"), method="GET")))
 add("storage.retrieve-matches", FAIL, lambda: tr("storage.retrieve", ex("create", 200, text_resp("hi")),
@@ -374,6 +380,9 @@ add("background.cancel", FAIL, lambda: cancelled(ex("cancel", 200, resp(status="
 add("background.cancel", FAIL, lambda: cancelled(ex("cancel", 200, resp(status="cancelled")), after="completed"))
 add("background.cancel", SKIP, lambda: cancelled(ex("cancel", 200, resp(status="completed")), after="completed"))
 add("background.cancel", UNSUP, lambda: cancelled(err("cancel", 404, None)))
+# A create answered 200 with a JSON null: no id, so the scenario sent no cancel; that is judged, not an ERROR.
+add("background.cancel", FAIL, lambda: tr("background.cancel", ex("create", 200, None),
+                                          ex("fg-create", 200, text_resp("hi")), err("fg-cancel")))
 add("background.cancel-foreground-rejected", PASS, lambda: cancelled(ex("cancel", 200, resp(status="cancelled"))))
 add("background.cancel-foreground-rejected", UNSUP, lambda: cancelled(err("cancel", 404, None),
                                                                       fg_cancel=err("fg-cancel", 404, None)))

@@ -86,6 +86,8 @@ CASES: list[tuple[str, Exchange, Verdict | None]] = [
     ("framing.non-stream-json", plain({"id": "resp_1"}, "application/json; charset=utf-8"), Verdict.PASS),
     ("framing.non-stream-json", plain({"id": "resp_1"}, "text/plain"), Verdict.FAIL),
     ("framing.non-stream-json", plain(None, "application/json", text="<html>"), Verdict.FAIL),
+    # A JSON null is JSON; that it is no Response is schema.response's verdict.
+    ("framing.non-stream-json", plain(None, "application/json", text="null"), Verdict.PASS),
     ("framing.non-stream-json", streamed(GOOD_SSE, stream=False), Verdict.FAIL),
     ("framing.non-stream-json", plain({"error": {}}, status=400), None),
     ("framing.non-stream-json", plain(None, None, status=204, method="DELETE"), None),

@@ -146,18 +146,77 @@ def test_stream_event_without_type_fails() -> None:
     assert "event 2 (None) $.type: the event has no string `type`" in r.message
 
 
-def test_missing_sequence_number_warns_only_on_old_recordings() -> None:
+def test_missing_sequence_number_is_judged_by_the_recording_date() -> None:
     evs = stream(delta())
     for e in evs:
         del e["sequence_number"]
     del evs[2]["logprobs"]
-    old = verdict("schema.stream-events", exchange(events=evs, recorded_at="2025-03-20T10:00:00Z"))
-    assert old is not None and old.verdict is Verdict.WARN
-    assert "$: 'sequence_number' is a required property" in old.message
+    # OpenAI sent neither sequence_number nor delta logprobs before 2025-07 (conformance/fielddates.py).
+    for before in ("2025-03-20T10:00:00Z", "2025-07-31T10:00:00Z"):
+        old = verdict("schema.stream-events", exchange(events=evs, recorded_at=before))
+        assert old is not None and old.verdict is Verdict.PASS, old.message
     new = verdict("schema.stream-events", exchange(events=evs, recorded_at="2026-01-20T10:00:00Z"))
     assert new is not None and new.verdict is Verdict.FAIL
+    assert "$: 'sequence_number' is a required property" in new.message
     live = verdict("schema.stream-events", exchange(events=evs))
     assert live is not None and live.verdict is Verdict.FAIL
+
+
+def _added(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "response.output_item.added", "output_index": 0, "item": item}
+
+
+@pytest.mark.parametrize("item", [
+    {"id": "ws_1", "type": "web_search_call", "status": "in_progress"},  # no `action` until done (OpenAI)
+    {"id": "fs_1", "type": "file_search_call", "status": "in_progress"},
+    {"id": "ci_1", "type": "code_interpreter_call", "status": "in_progress"},
+    {"id": "mcpl_1", "type": "mcp_list_tools"},
+    {"id": "ig_1", "type": "image_generation_call", "status": "in_progress"},
+    {"id": "msg_1", "type": "message"},
+], ids=lambda i: i["type"])
+def test_partial_items_in_added_events_pass_for_every_item_type(item: dict[str, Any]) -> None:
+    r = verdict("schema.stream-events", exchange(events=stream(_added(item))))
+    assert r is not None and r.verdict is Verdict.PASS, r.message
+
+
+def test_partial_items_keep_their_identity_and_value_types() -> None:
+    no_id = verdict("schema.stream-events", exchange(events=stream(_added({"type": "web_search_call"}))))
+    assert no_id is not None and no_id.verdict is Verdict.FAIL
+    wrong = verdict("schema.stream-events", exchange(events=stream(_added(
+        {"id": "ws_1", "type": "web_search_call", "status": 7}))))
+    assert wrong is not None and wrong.verdict is Verdict.FAIL
+
+
+def test_done_items_and_terminal_responses_need_the_full_schema() -> None:
+    partial = {"id": "ws_1", "type": "web_search_call", "status": "completed"}
+    done = {"type": "response.output_item.done", "output_index": 0, "item": partial}
+    r = verdict("schema.stream-events", exchange(events=stream(done)))
+    assert r is not None and r.verdict is Verdict.FAIL and "'action' is a required property" in r.message
+    evs = stream()
+    evs[-1]["response"]["output"] = [partial]
+    r = verdict("schema.stream-events", exchange(events=evs))
+    assert r is not None and r.verdict is Verdict.FAIL
+    # ... while a response still in progress holds snapshots, in events and as a polled body alike.
+    evs = stream()
+    evs[1]["response"]["output"] = [partial]
+    assert verdict("schema.stream-events", exchange(events=evs)).verdict is Verdict.PASS
+    polled = exchange(method="GET", path="/v1/responses/resp_1", body=response(status="in_progress", output=[partial]))
+    assert verdict("schema.response", polled).verdict is Verdict.PASS
+    cancelled = exchange(path="/v1/responses/resp_1/cancel", body=response(status="cancelled", output=[partial]))
+    assert verdict("schema.response", cancelled).verdict is Verdict.PASS  # stopped mid-way: still a snapshot
+    finished = exchange(method="GET", path="/v1/responses/resp_1", body=response(output=[partial]))
+    assert verdict("schema.response", finished).verdict is Verdict.FAIL
+
+
+def test_a_null_body_is_no_response() -> None:
+    ex = Exchange(RecordedRequest("POST", "/v1/responses", body={"model": "m"}),
+                  RecordedResponse(200, {"content-type": "application/json"}, body=None, text="null"))
+    r = verdict("schema.response", ex)
+    assert r is not None and r.verdict is Verdict.FAIL and "not a Response" in r.message
+    listed = exchange(body=[1])
+    assert verdict("schema.response", listed).verdict is Verdict.FAIL
+    empty = exchange(body=None)  # nothing recorded: nothing to judge
+    assert verdict("schema.response", empty) is None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -265,7 +324,93 @@ def test_response_fields_complete_warns_on_omitted_nulls_and_passes_complete_obj
         return judge(check, Transcript("t", [ex]))
 
     assert verdict(full).verdict is Verdict.PASS
+    # Before OpenAI sent service_tier (2025-05) and max_tool_calls (2025-06), a recording lacks them rightly.
+    older = {k: v for k, v in full.items() if k not in ("service_tier", "max_tool_calls")}
+    ex = Exchange(RecordedRequest("POST", "/v1/responses", body={"model": "m"}),
+                  RecordedResponse(200, {"content-type": "application/json"}, body=older),
+                  recorded_at="2025-04-02T00:00:00Z")
+    assert judge(check, Transcript("t", [ex])).verdict is Verdict.PASS
+    ex.recorded_at = "2025-07-02T00:00:00Z"
+    r = judge(check, Transcript("t", [ex]))
+    assert r.verdict is Verdict.WARN and r.evidence["missing"] == ["max_tool_calls", "service_tier"]
+    assert verdict(older).verdict is Verdict.WARN  # a live run is judged by today
     partial = {k: v for k, v in full.items() if k not in ("user", "usage")}
     r = verdict(partial)
     assert r.verdict is Verdict.WARN
     assert "user" in r.message and "usage" in r.message and r.evidence["missing"] == ["usage", "user"]
+
+
+def _format_exchange(fmt: dict[str, Any], echoed: Any, stream_it: bool = False) -> Exchange:
+    body = response(text=echoed)
+    req = {"model": "m", "input": "hi", "text": {"format": fmt}}
+    if not stream_it:
+        return Exchange(RecordedRequest("POST", "/v1/responses", body=req),
+                        RecordedResponse(200, {"content-type": "application/json"}, body=body))
+    evs = stream()
+    for e in evs:
+        e["response"]["text"] = echoed
+    ex = exchange(events=evs)
+    ex.request.body = {**req, "stream": True}
+    return ex
+
+
+SCHEMA_FORMAT = {"type": "json_schema", "name": "city", "strict": True,
+                 "schema": {"type": "object", "properties": {"c": {"type": "string"}}, "required": ["c"],
+                            "additionalProperties": False}}
+
+
+@pytest.mark.parametrize(("fmt", "echoed", "expected"), [
+    (SCHEMA_FORMAT, {"format": {**SCHEMA_FORMAT, "description": None}, "verbosity": "medium"}, Verdict.PASS),
+    ({k: v for k, v in SCHEMA_FORMAT.items() if k != "strict"}, {"format": SCHEMA_FORMAT}, Verdict.PASS),
+    ({"type": "json_object"}, {"format": {"type": "json_object"}}, Verdict.PASS),
+    (SCHEMA_FORMAT, None, Verdict.FAIL),
+    (SCHEMA_FORMAT, {"format": {"type": "text"}}, Verdict.FAIL),
+    (SCHEMA_FORMAT, {"format": {**SCHEMA_FORMAT, "name": None}}, Verdict.FAIL),
+    (SCHEMA_FORMAT, {"format": {**SCHEMA_FORMAT, "schema": {"type": "object"}}}, Verdict.FAIL),
+], ids=["echoed", "strict-filled-in", "json-object", "null", "text", "no-name", "other-schema"])
+@pytest.mark.parametrize("stream_it", [False, True], ids=["body", "stream"])
+def test_text_format_echo(fmt: dict[str, Any], echoed: Any, expected: Verdict, stream_it: bool) -> None:
+    r = verdict("schema.text-format-echo", _format_exchange(fmt, echoed, stream_it))
+    assert r is not None and r.verdict is expected, r and r.message
+
+
+def test_text_format_echo_needs_a_requested_format() -> None:
+    ex = _format_exchange(SCHEMA_FORMAT, None)
+    ex.request.body = {"model": "m", "input": "hi"}
+    assert verdict("schema.text-format-echo", ex) is None
+
+
+def _echo_exchange(sent: dict[str, Any], echoed: dict[str, Any], stream_it: bool = False) -> Exchange:
+    req = {"model": "m", "input": "hi", **sent}
+    if not stream_it:
+        return Exchange(RecordedRequest("POST", "/v1/responses", body=req),
+                        RecordedResponse(200, {"content-type": "application/json"}, body=response(**echoed)))
+    evs = stream()
+    for e in evs:
+        e["response"].update(echoed)
+    ex = exchange(events=evs)
+    ex.request.body = {**req, "stream": True}
+    return ex
+
+
+FORCED = {"type": "function", "name": "get_weather"}
+
+
+@pytest.mark.parametrize(("sent", "echoed", "expected"), [
+    ({"max_output_tokens": 16, "temperature": 0}, {"max_output_tokens": 16, "temperature": 0.0}, Verdict.PASS),
+    ({"tool_choice": FORCED}, {"tool_choice": {**FORCED, "extra": None}}, Verdict.PASS),  # the echo may add keys
+    ({"parallel_tool_calls": False, "user": "u1"}, {"parallel_tool_calls": False, "user": "u1"}, Verdict.PASS),
+    ({"max_output_tokens": 16}, {"max_output_tokens": None}, Verdict.WARN),
+    ({"tool_choice": FORCED}, {"tool_choice": "auto"}, Verdict.WARN),
+    ({"parallel_tool_calls": False}, {"parallel_tool_calls": 0}, Verdict.WARN),  # not the boolean sent
+    ({"top_p": 0.5}, {}, Verdict.WARN),  # absent (tests.test_schemas.response() has no top_p)
+], ids=["numbers", "object-subset", "bool-and-string", "null", "other-choice", "bool-vs-int", "absent"])
+@pytest.mark.parametrize("stream_it", [False, True], ids=["body", "stream"])
+def test_parameters_echoed(sent: dict[str, Any], echoed: dict[str, Any], expected: Verdict, stream_it: bool) -> None:
+    ex = _echo_exchange(sent, echoed, stream_it)
+    r = verdict("schema.parameters-echoed", ex)
+    assert r is not None and r.verdict is expected, r and r.message
+
+
+def test_parameters_echoed_needs_a_parameter_sent() -> None:
+    assert verdict("schema.parameters-echoed", _echo_exchange({}, {})) is None

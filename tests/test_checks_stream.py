@@ -52,6 +52,25 @@ def incomplete(item_status: str) -> list[Event]:
                     incomplete_details={"reason": "max_output_tokens"})
 
 
+def mcp_list_tools_stream(with_item_done: bool) -> list[Event]:
+    """An MCP tool listing then a message; as OpenAI does in 2026, the listing may be closed only by
+    response.mcp_list_tools.completed (no output_item.done), yet the terminal output lists it."""
+    added = {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "docs"}
+    final = {**added, "tools": [{"name": "search", "input_schema": {}}]}
+    ref = {"item_id": "mcpl_1", "output_index": 0}
+    listing = [
+        {"type": "response.output_item.added", "output_index": 0, "item": added},
+        {"type": "response.mcp_list_tools.in_progress", **ref},
+        {"type": "response.mcp_list_tools.completed", **ref},
+    ]
+    if with_item_done:
+        listing.append({"type": "response.output_item.done", "output_index": 0, "item": final})
+    events = s.stream(listing, s.message(1, ["Hi"]))
+    if not with_item_done:  # s.stream lists the output_item.done items only
+        events[-1]["response"]["output"].insert(0, final)
+    return events
+
+
 V = s.valid()
 TERM = len(V) - 1
 
@@ -148,7 +167,11 @@ CASES: list[tuple[str, str, Callable[[], list[Event] | Exchange | str], Verdict 
     ("stream.sequence-number", "valid", lambda: V, PASS),
     ("stream.sequence-number", "none, recorded now", lambda: s.render(V, numbered=False), FAIL),
     ("stream.sequence-number", "none, recorded before OpenAI sent it",
-     lambda: s.exchange(s.render(V, numbered=False), recorded_at="2025-05-01T00:00:00Z"), WARN),
+     lambda: s.exchange(s.render(V, numbered=False), recorded_at="2025-05-01T00:00:00Z"), PASS),
+    ("stream.sequence-number", "none, recorded in the month OpenAI started sending it",
+     lambda: s.exchange(s.render(V, numbered=False), recorded_at="2025-07-20T00:00:00Z"), PASS),
+    ("stream.sequence-number", "none, recorded the month after",
+     lambda: s.exchange(s.render(V, numbered=False), recorded_at="2025-08-01T00:00:00Z"), FAIL),
     ("stream.sequence-number", "none, date unknown",
      lambda: s.exchange(s.render(V, numbered=False), recorded_at=None), FAIL),
     ("stream.sequence-number", "one event without it",
@@ -205,6 +228,60 @@ CASES: list[tuple[str, str, Callable[[], list[Event] | Exchange | str], Verdict 
      FAIL),
     ("stream.output-matches-items", "final item lost a field",
      lambda: edit(V, "response.completed", lambda e: e["response"]["output"][2].pop("arguments")), FAIL),
+    # items closed by their own completion event (DESIGN §4)
+    ("stream.items-done-before-terminal", "mcp_list_tools closed by its own completed event",
+     lambda: mcp_list_tools_stream(with_item_done=False), PASS),
+    ("stream.items-done-before-terminal", "mcp_list_tools never closed",
+     lambda: [e for e in mcp_list_tools_stream(with_item_done=False)
+              if e["type"] != "response.mcp_list_tools.completed"], FAIL),
+    ("stream.items-done-before-terminal", "unknown *.completed event does not close an item",
+     lambda: [dict(e, type="response.mcp_list_tool.completed") if e["type"] == "response.mcp_list_tools.completed"
+              else e for e in mcp_list_tools_stream(with_item_done=False)], FAIL),
+    ("stream.output-matches-items", "mcp_list_tools closed by its own event, listed in output",
+     lambda: mcp_list_tools_stream(with_item_done=False), PASS),
+    ("stream.output-matches-items", "mcp_list_tools closed by both events",
+     lambda: mcp_list_tools_stream(with_item_done=True), PASS),
+    ("stream.output-matches-items", "own-closed item missing from output",
+     lambda: edit(mcp_list_tools_stream(with_item_done=False), "response.completed",
+                  lambda e: e["response"]["output"].pop(0)), FAIL),
+    ("stream.output-matches-items", "own-closed item listed with another id",
+     lambda: edit(mcp_list_tools_stream(with_item_done=False), "response.completed",
+                  lambda e: e["response"]["output"][0].update(id="mcpl_other")), FAIL),
+    # the five subtle rules
+    ("stream.item-added-status", "valid", lambda: V, PASS),
+    ("stream.item-added-status", "message announced completed",
+     lambda: edit(V, "response.output_item.added", lambda e: e["item"].update(status="completed"), 1), FAIL),
+    ("stream.item-added-status", "function call announced incomplete",
+     lambda: edit(V, "response.output_item.added", lambda e: e["item"].update(status="incomplete"), 2), FAIL),
+    ("stream.lifecycle-status", "valid", lambda: V, PASS),
+    ("stream.lifecycle-status", "background: created and queued say queued", lambda: s.stream(queued=True), PASS),
+    ("stream.lifecycle-status", "created says completed",
+     lambda: edit(V, "response.created", lambda e: e["response"].update(status="completed")), FAIL),
+    ("stream.lifecycle-status", "in_progress says completed",
+     lambda: edit(V, "response.in_progress", lambda e: e["response"].update(status="completed")), FAIL),
+    ("stream.item-done-fields-stable", "valid", lambda: V, PASS),
+    ("stream.item-done-fields-stable", "function name differs between added and done",
+     lambda: edit(V, "response.output_item.added", lambda e: e["item"].update(name="get_time"), 2), FAIL),
+    ("stream.item-done-fields-stable", "message role differs",
+     lambda: edit(V, "response.output_item.done", lambda e: e["item"].update(role="system"), 1), FAIL),
+    ("stream.items-not-interleaved", "valid", lambda: V, PASS),
+    ("stream.items-not-interleaved", "second item added before the first is done",
+     lambda: s.fresh(V[:3] + [V[s.index_of(V, "response.output_item.added", 1)]]
+                     + [e for i, e in enumerate(V[3:], 3) if i != s.index_of(V, "response.output_item.added", 1)]),
+     WARN),
+    ("stream.items-not-interleaved", "next item after an own-closed mcp_list_tools",
+     lambda: mcp_list_tools_stream(with_item_done=False), PASS),
+    ("stream.response-fields-stable", "valid", lambda: V, PASS),
+    ("stream.response-fields-stable", "service_tier resolved on the way (OpenAI: auto -> default)",
+     lambda: edit(V, "response.completed", lambda e: e["response"].update(service_tier="default")), PASS),
+    ("stream.response-fields-stable", "created_at changes at the terminal event",
+     lambda: edit(s.stream(s.message(0, ["Hi"])), "response.completed",
+                  lambda e: e["response"].update(created_at=2)), WARN),
+    ("stream.response-fields-stable", "model changes at in_progress",
+     lambda: edit(V, "response.in_progress", lambda e: e["response"].update(model="other")), WARN),
+    ("stream.response-fields-stable", "created carries only id, object, status (llama.cpp #3)",
+     lambda: [dict(e, response={**e["response"], "model": "m"}) if "response" in e and e["type"] != "response.created"
+              else e for e in V], WARN),
     # status
     ("stream.terminal-status", "valid", lambda: V, PASS),
     ("stream.terminal-status", "incomplete with reason", lambda: incomplete("incomplete"), PASS),

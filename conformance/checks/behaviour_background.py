@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from conformance.checks.behaviour_common import final_response, last_step, not_ok, rejected
 from conformance.exchange import Exchange, Transcript
+from conformance.extract import response_id
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, unsupported, violation
 
@@ -72,8 +73,14 @@ def completes(t: Transcript) -> Outcome | None:
     scenarios=("background.cancel",),
 )
 def cancel(t: Transcript) -> Outcome | None:
-    bad = not_ok(t.step("create"), "background create", optional=True) or \
-        not_ok(t.step("cancel"), "cancel", optional=True)
+    bad = not_ok(t.step("create"), "background create", optional=True)
+    if bad:
+        return bad
+    if t.step("cancel") is None and response_id(t.step("create")) is None:
+        # The create "succeeded" with no Response to cancel (e.g. a JSON null): the feature is broken, judge it.
+        return violation("the background create answered 2xx without a Response id, so there was nothing to "
+                         "cancel", step="create")
+    bad = not_ok(t.step("cancel"), "cancel", optional=True)
     if bad:
         return bad
     status = (final_response(t.step("cancel")) or {}).get("status")

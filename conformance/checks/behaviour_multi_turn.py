@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance.checks.behaviour_common import final_response, has_code_word, not_ok, output_text, rejected
 from conformance.exchange import Transcript
+from conformance.extract import response_id
 from conformance.registry import transcript_check
 from conformance.verdicts import Kind, Level, Outcome, ok, skip, violation
 
@@ -18,6 +19,8 @@ def _turn2(t: Transcript, optional: bool) -> tuple[dict[str, Any] | None, Outcom
     first = t.step("turn1")
     if first is None or not first.ok or final_response(first) is None:
         return None, skip("turn 1 failed, so there is nothing to continue", step="turn1")
+    if response_id(first) is None and t.step("turn2") is None:
+        return None, skip("turn 1's Response has no id to continue from (see schema.response)", step="turn1")
     second = t.step("turn2")
     bad = not_ok(second, "turn 2", optional=optional)
     if bad:

@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.checks.behaviour_common import body, final_response, items_text, not_ok, output_text
 from conformance.exchange import Transcript
+from conformance.extract import response_id
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation
 
@@ -19,6 +20,8 @@ def _created(t: Transcript) -> Outcome | None:
     ex = t.step("create")
     if ex is None or not ex.ok or final_response(ex) is None:
         return skip("the create step failed, so nothing was stored", step="create")
+    if response_id(ex) is None:  # the later steps need the id, so the scenario could not make them
+        return skip("the created Response has no id to retrieve it by (see schema.response)", step="create")
     return None
 
 

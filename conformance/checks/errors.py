@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.framing import is_json_media_type, media_type, wants_stream
+from conformance.checks.framing import FramingState, framing_of, is_json_media_type, media_type, wants_stream
 from conformance.exchange import Exchange
 from conformance.extract import is_websocket
 from conformance.registry import exchange_check
@@ -130,11 +130,13 @@ def status_class(ex: Exchange) -> Outcome | None:
     requirement="A `stream: true` request rejected before generation gets a 4xx JSON error, not a 2xx stream.",
     source="DESIGN §4 (OpenAI answers invalid stream requests 400/401 with a JSON body)",
     area=AREA,
+    state=FramingState,
 )
 def stream_rejection_status(ex: Exchange) -> Outcome | None:
-    if not (ex.ok and ex.is_stream and wants_stream(ex)) or ex.stream is None:
+    st = framing_of(ex)
+    if not wants_stream(ex) or st is None:
         return None
-    first = next((e for e in ex.stream.events if isinstance(e.json, dict)), None)
+    first = st.first_object
     if first is not None and (first.type == "error" or (first.type is None and "error" in first.json)):
         return violation(
             f"the {ex.status} stream opens with an error instead of a 4xx status",

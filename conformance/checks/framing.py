@@ -7,12 +7,14 @@ omit the charset; Bedrock (like OpenRouter) omits `event:` lines.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs
 
 from conformance.exchange import Exchange
 from conformance.extract import is_websocket
-from conformance.registry import exchange_check
+from conformance.registry import exchange_check, stream_check
 from conformance.sse import SSEEvent
+from conformance.streamstate import StreamState, state_of
 from conformance.verdicts import Level, Outcome, ok, violation
 
 AREA = "framing"
@@ -60,103 +62,128 @@ def _where(ev: SSEEvent) -> dict[str, object]:
     return {"event_index": ev.index, "line": ev.line}
 
 
-@exchange_check(
+class FramingState(StreamState):
+    """What the framing checks need of a stream, gathered one event at a time."""
+
+    def __init__(self, ex: Exchange) -> None:
+        super().__init__(ex)
+        self.count = 0
+        self.name_mismatches = 0
+        self.first_mismatch: SSEEvent | None = None
+        self.without_event_line = 0
+        self.first_without_event_line: SSEEvent | None = None
+        self.first_bad_data: SSEEvent | None = None  # not JSON, or JSON but not an object
+        self.first_object: SSEEvent | None = None  # the first event whose data is a JSON object
+
+    @classmethod
+    def applies(cls, ex: Exchange) -> bool:
+        return _streamed(ex)  # a WebSocket turn's events have no SSE framing to judge
+
+    def feed(self, ev: SSEEvent) -> None:
+        self.count += 1
+        if ev.event is not None and isinstance(ev.type, str) and ev.event != ev.type:
+            self.name_mismatches += 1
+            self.first_mismatch = self.first_mismatch or ev
+        if ev.event is None:
+            self.without_event_line += 1
+            self.first_without_event_line = self.first_without_event_line or ev
+        if isinstance(ev.json, dict):
+            self.first_object = self.first_object or ev
+        elif self.first_bad_data is None:
+            self.first_bad_data = ev
+
+
+def framing_of(ex: Exchange) -> FramingState | None:
+    return state_of(ex, FramingState)
+
+
+@stream_check(
     id="framing.event-name-matches-type",
-    stream_only=True,
     level=Level.MUST,
     requirement="An SSE event's `event:` name equals the `type` in its JSON data.",
     source="DESIGN §4, §5; openai-python dispatches on data.type, other clients on the event name",
     area=AREA,
+    state=FramingState,
 )
-def event_name_matches_type(ex: Exchange) -> Outcome | None:
-    if not _streamed(ex) or ex.stream is None:
-        return None
-    bad = [e for e in ex.stream.events if e.event is not None and isinstance(e.type, str) and e.event != e.type]
-    if bad:
-        first = bad[0]
+def event_name_matches_type(st: FramingState) -> Outcome | None:
+    first = st.first_mismatch
+    if first is not None:
         return violation(
-            f"{len(bad)} event(s) have an `event:` name that differs from data.type; first: "
+            f"{st.name_mismatches} event(s) have an `event:` name that differs from data.type; first: "
             f"event {first.event!r}, type {first.type!r}",
             **_where(first),
             got=first.event,
             expected=first.type,
-            count=len(bad),
+            count=st.name_mismatches,
         )
     return ok()
 
 
-@exchange_check(
+@stream_check(
     id="framing.event-line-present",
-    stream_only=True,
     level=Level.SHOULD,
     requirement="Every SSE event has an `event:` line (OpenAI always sends one).",
     source="DESIGN §4, §5; OpenRouter and AWS Bedrock send data-only events",
     area=AREA,
+    state=FramingState,
 )
-def event_line_present(ex: Exchange) -> Outcome | None:
-    if not _streamed(ex) or ex.stream is None:
-        return None
-    missing = [e for e in ex.stream.events if e.event is None]
-    if missing:
+def event_line_present(st: FramingState) -> Outcome | None:
+    if st.first_without_event_line is not None:
         return violation(
-            f"{len(missing)} of {len(ex.stream.events)} event(s) have no `event:` line",
-            **_where(missing[0]),
-            count=len(missing),
+            f"{st.without_event_line} of {st.count} event(s) have no `event:` line",
+            **_where(st.first_without_event_line),
+            count=st.without_event_line,
         )
     return ok()
 
 
-@exchange_check(
+@stream_check(
     id="framing.no-done-sentinel",
-    stream_only=True,
     level=Level.SHOULD,
     requirement="A Responses stream does not end with `data: [DONE]` (that is the Chat Completions convention).",
     source="DESIGN §4, §5; OpenRouter and vLLM-style servers append [DONE]",
     area=AREA,
+    state=FramingState,
 )
-def no_done_sentinel(ex: Exchange) -> Outcome | None:
-    if not _streamed(ex) or ex.stream is None:
-        return None
-    if ex.stream.done_marker:
+def no_done_sentinel(st: FramingState) -> Outcome | None:
+    assert st.parsed is not None
+    if st.parsed.done_marker:
         return violation("the stream contains `data: [DONE]`")
     return ok()
 
 
-@exchange_check(
+@stream_check(
     id="framing.nothing-after-done",
-    stream_only=True,
     level=Level.MUST,
     requirement="No event follows a `data: [DONE]` marker.",
     source="openai-python Stream stops reading at [DONE], so later events are lost",
     area=AREA,
+    state=FramingState,
 )
-def nothing_after_done(ex: Exchange) -> Outcome | None:
-    if not _streamed(ex) or ex.stream is None or not ex.stream.done_marker:
+def nothing_after_done(st: FramingState) -> Outcome | None:
+    parsed = st.parsed
+    if parsed is None or not parsed.done_marker:
         return None
-    if ex.stream.events_after_done:
-        return violation(f"{ex.stream.events_after_done} event(s) follow `[DONE]`", count=ex.stream.events_after_done)
+    if parsed.events_after_done:
+        return violation(f"{parsed.events_after_done} event(s) follow `[DONE]`", count=parsed.events_after_done)
     return ok()
 
 
-@exchange_check(
+@stream_check(
     id="framing.data-is-json-object",
-    stream_only=True,
     level=Level.MUST,
     requirement="The `data:` of every SSE event is one JSON object.",
     source=f"DESIGN §5; openai-python calls sse.json() on every event; {WHATWG}",
     area=AREA,
+    state=FramingState,
 )
-def data_is_json_object(ex: Exchange) -> Outcome | None:
-    if not _streamed(ex) or ex.stream is None:
-        return None
-    for e in ex.stream.events:
-        if e.json_error is not None:
-            return violation(f"event data is not JSON ({e.json_error})", **_where(e), data=e.data[:200])
-        if not isinstance(e.json, dict):
-            return violation(
-                f"event data is JSON {type(e.json).__name__}, not an object", **_where(e), data=e.data[:200]
-            )
-    return ok()
+def data_is_json_object(st: FramingState) -> Outcome | None:
+    e = st.first_bad_data
+    if e is None:
+        return ok()
+    if e.json_error is not None:
+        return violation(f"event data is not JSON ({e.json_error})", **_where(e), data=e.data[:200])
+    return violation(f"event data is JSON {type(e.json).__name__}, not an object", **_where(e), data=e.data[:200])
 
 
 @exchange_check(
@@ -213,9 +240,18 @@ def non_stream_json(ex: Exchange) -> Outcome | None:
         return None
     if not is_json_media_type(media_type(ex.content_type)[0]):
         return violation(f"content type is {ex.content_type!r}", got=ex.content_type, expected="application/json")
-    if ex.response.text is not None:
+    if ex.response.text is not None and not _is_json(ex.response.text):
+        # A JSON `null` (or any JSON value) is JSON: whether it is the right object is schema.response's rule.
         return violation("the body is not JSON", body=ex.response.text[:200])
     return ok()
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 @exchange_check(

@@ -6,29 +6,29 @@ checks/framing.py, error bodies to checks/errors.py and the DELETE body to check
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from typing import Any, Callable
 
-from conformance import schemas
+from conformance import fielddates, schemas
 from conformance.exchange import Exchange
-from conformance.registry import exchange_check
+from conformance.registry import exchange_check, stream_check
 from conformance.schemagen import SDK_VERSION
 from conformance.schemas import SchemaError
-from conformance.verdicts import Level, Outcome, ok, violation, warn
+from conformance.sse import SSEEvent
+from conformance.streamstate import StreamState, state_of
+from conformance.verdicts import Level, Outcome, ok, violation
 
 AREA = "schema"
 SDK = f"openai-python {SDK_VERSION} types (schemas/PROVENANCE.md)"
 DOCS = "https://platform.openai.com/docs/api-reference/responses"
 SHOWN = 5  # errors spelled out in a message; the evidence holds up to 20
+MAX_UNKNOWN_TYPES = 50  # distinct unknown event types listed (a hostile stream could send millions)
 
 # The part of a path after its last `responses` segment: "" (create), "/{id}", "/{id}/cancel", ...
 _AFTER_RESPONSES = re.compile(r"/responses((?:/[^/?#]+)*)/?(?:[?#].*)?$")
 # Keep-alives that DESIGN §5 tolerates between events: `response.ping`, `keepalive` (OpenAI), `response.keep_alive`.
 _KEEPALIVE = re.compile(r"(?:^|\.)(?:ping|keep_?alive)$")
-# DESIGN §4: streams from before mid-2025 lack `sequence_number` (and `logprobs` on text events). The earliest
-# recorded OpenAI stream (2025-08-15) has both; the same cut-off as stream.sequence-number.
-_SEQUENCE_NUMBER_SINCE = "2025-08-15"
-_PRE_SEQUENCE_MISSING = {"'sequence_number' is a required property", "'logprobs' is a required property"}
 
 
 def _route(ex: Exchange) -> str | None:
@@ -54,13 +54,34 @@ def _json_body(ex: Exchange, *routes: str) -> dict[str, Any] | None:
     return ex.response.body
 
 
-def _report(what: str, errors: list[SchemaError], where: list[dict[str, Any]] | None = None) -> Outcome:
-    """A violation naming the JSON path of each error; `where` adds per-error context (event index, type)."""
+def _not_an_object(ex: Exchange) -> Outcome | None:
+    """A 2xx JSON body that is not an object (`null`, a list, a string) is well-formed JSON but no Response."""
+    if ex.is_stream or not ex.ok or _route(ex) not in ("create", "retrieve", "cancel"):
+        return None
+    body = ex.response.body
+    if body is None and ex.response.text is not None:
+        try:
+            body = json.loads(ex.response.text)
+        except ValueError:
+            return None  # not JSON at all: framing.non-stream-json
+        if body is not None:
+            return None
+    elif body is None or isinstance(body, dict):
+        return None  # no body recorded
+    return violation(f"the 2xx body is JSON {json.dumps(body)[:60]}, not a Response object", path="$",
+                     got=type(body).__name__ if body is not None else "null")
+
+
+def _report(what: str, errors: list[SchemaError], where: list[dict[str, Any]] | None = None,
+            total: int | None = None) -> Outcome:
+    """A violation naming the JSON path of each error; `where` adds per-error context (event index, type);
+    `total` counts errors beyond those kept."""
     ctx = where or [{} for _ in errors]
     lines = [
         (f"event {c['event_index']} ({c['type']}) " if c else "") + str(e) for e, c in zip(errors[:SHOWN], ctx)
     ]
-    more = f" (and {len(errors) - SHOWN} more)" if len(errors) > SHOWN else ""
+    total = len(errors) if total is None else total
+    more = f" (and {total - SHOWN} more)" if total > SHOWN else ""
     return violation(
         f"{what}: " + "; ".join(lines) + more,
         path=errors[0].path,
@@ -69,18 +90,89 @@ def _report(what: str, errors: list[SchemaError], where: list[dict[str, Any]] | 
     )
 
 
+class SchemaStreamState(StreamState):
+    """What the schema checks need of a stream, judged one event at a time: schema errors (the first
+    MAX_ERRORS kept, all counted), unknown event types, and the first problem of each Response object."""
+
+    def __init__(self, ex: Exchange) -> None:
+        super().__init__(ex)
+        self.errors: list[SchemaError] = []
+        self.where: list[dict[str, Any]] = []
+        self.error_count = 0
+        self.unknown_types: dict[str, tuple[int, int]] = {}  # type -> (first event index, count)
+        self.known = schemas.event_types()
+        self.created_at_seen = False
+        self.created_at_problem: Outcome | None = None
+        self.responses_seen = False
+        self.fields_missing: Outcome | None = None
+        self.format_mismatch: Outcome | None = None
+        self._wanted = _wanted_fields(ex)
+        self._requested = _requested_format(ex)
+        self._validators: dict[tuple[str, bool], Callable[[Any], list[SchemaError]]] = {}
+        self.echo_mismatch: Outcome | None = None
+        self._echoed = _echoed_parameters(ex)
+
+    def feed(self, ev: SSEEvent) -> None:
+        d = ev.json
+        if not isinstance(d, dict):
+            return  # framing.data-is-json-object
+        t = d.get("type")
+        if not isinstance(t, str):
+            errors: list[SchemaError] | None = [SchemaError("$.type", "the event has no string `type`")]
+        else:
+            errors = None  # not an API event type: schema.stream-event-types
+            if t in self.known:
+                key = (t, schemas.is_partial_event(d))
+                validate = self._validators.get(key)
+                if validate is None:
+                    validate = self._validators[key] = schemas.default().validator(f"events/{t}", key[1],
+                                                                                   self.ex.recorded_at)
+                errors = validate(d)
+            elif not _KEEPALIVE.search(t) and len(self.unknown_types) < MAX_UNKNOWN_TYPES:
+                first, n = self.unknown_types.get(t, (ev.index, 0))
+                self.unknown_types[t] = (first, n + 1)
+        for e in errors or []:
+            self.error_count += 1
+            if len(self.errors) < schemas.MAX_ERRORS:
+                self.errors.append(e)
+                self.where.append({"event_index": ev.index, "type": t})
+        resp = d.get("response")
+        if isinstance(resp, dict):
+            self._response(ev, resp)
+
+    def _response(self, ev: SSEEvent, resp: dict[str, Any]) -> None:
+        where = f"event {ev.index} ({ev.type}) $.response"
+        self.responses_seen = True
+        if "created_at" in resp:
+            self.created_at_seen = True
+            problem = _created_at_problem(resp["created_at"])
+            if problem and self.created_at_problem is None:
+                self.created_at_problem = violation(f"{where}.created_at: {problem}", path="$.response.created_at",
+                                                    event_index=ev.index, got=resp["created_at"])
+        if self.fields_missing is None:
+            self.fields_missing = _missing_fields(where, resp, self._wanted)
+        if self.echo_mismatch is None:
+            problem = _echo_mismatch(self._echoed, resp)
+            if problem:
+                self.echo_mismatch = violation(f"{where}.{problem}", path=f"{where}.{problem.split()[0]}")
+        if self._requested is not None and self.format_mismatch is None:
+            problem = _format_mismatch(self._requested, resp)
+            if problem:
+                self.format_mismatch = violation(f"{where}.{problem}", path=f"{where}.text", expected=self._requested)
+
+
 @exchange_check(
     id="schema.response",
     level=Level.MUST,
     requirement="A 2xx JSON body of create, retrieve or cancel is a valid Response object.",
-    source=f"{DOCS}/object; {SDK}",
+    source=f"{DOCS}/object; {SDK}; a queued or in-progress Response holds partial items (DESIGN §4)",
     area=AREA,
 )
 def response_body(ex: Exchange) -> Outcome | None:
     body = _json_body(ex, "create", "retrieve", "cancel")
     if body is None:
-        return None
-    errors = schemas.validate_response(body)
+        return _not_an_object(ex)
+    errors = schemas.validate_response(body, ex.recorded_at)
     return _report("the Response does not match its schema", errors) if errors else ok()
 
 
@@ -99,63 +191,41 @@ def input_items_body(ex: Exchange) -> Outcome | None:
     return _report("the input item list does not match its schema", errors) if errors else ok()
 
 
-@exchange_check(
+@stream_check(
     id="schema.stream-events",
-    stream_only=True,
     level=Level.MUST,
     requirement="Every stream event of a known type matches its own type's schema; every event has a `type`.",
-    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4 (streams before 2025-08-15 lack sequence_number)",
+    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4: items in output_item.added and in a response "
+           "still in progress are partial (only id and type required); fields OpenAI had not sent yet on a "
+           "recording's date are not required (docs/rules.md)",
     area=AREA,
+    state=SchemaStreamState,
 )
-def stream_events(ex: Exchange) -> Outcome | None:
-    if not ex.is_stream or not ex.ok or ex.stream is None:
-        return None
-    found: list[SchemaError] = []
-    where: list[dict[str, Any]] = []
-    for ev in ex.stream.typed():
-        if not isinstance(ev.type, str):
-            errors: list[SchemaError] | None = [SchemaError("$.type", "the event has no string `type`")]
-        else:
-            errors = schemas.validate_event(ev.json)  # None: not an API event type (schema.stream-event-types)
-        for e in errors or []:
-            found.append(e)
-            where.append({"event_index": ev.index, "type": ev.type})
-    if not found:
+def stream_events(st: SchemaStreamState) -> Outcome | None:
+    if not st.errors:
         return ok()
-    outcome = _report("stream events do not match their schemas", found, where)
-    recorded = ex.recorded_at or ""
-    if recorded and recorded < _SEQUENCE_NUMBER_SINCE and all(e.message in _PRE_SEQUENCE_MISSING for e in found):
-        before = f"recorded {recorded[:10]}, before OpenAI sent these fields: "
-        return warn(before + outcome.message, **outcome.evidence)
-    return outcome
+    return _report("stream events do not match their schemas", st.errors, st.where, st.error_count)
 
 
-@exchange_check(
+@stream_check(
     id="schema.stream-event-types",
-    stream_only=True,
     level=Level.SHOULD,
     requirement="Every stream event's `type` is one the Responses API defines (keep-alive pings aside).",
     source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; AWS Bedrock sends response.reasoning_part.*",
     area=AREA,
+    state=SchemaStreamState,
 )
-def stream_event_types(ex: Exchange) -> Outcome | None:
+def stream_event_types(st: SchemaStreamState) -> Outcome | None:
     # SHOULD, not MUST: clients skip events they do not know, so nothing breaks, but whatever such events
     # carry (Bedrock's reasoning text) is lost to every standard client.
-    if not ex.is_stream or not ex.ok or ex.stream is None:
-        return None
-    known = schemas.event_types()
-    unknown: dict[str, list[int]] = {}
-    for ev in ex.stream.typed():
-        t = ev.type
-        if isinstance(t, str) and t not in known and not _KEEPALIVE.search(t):
-            unknown.setdefault(t, []).append(ev.index)
+    unknown = st.unknown_types
     if not unknown:
         return ok()
-    listed = ", ".join(f"{t} (x{len(ix)}, first at event {ix[0]})" for t, ix in unknown.items())
+    listed = ", ".join(f"{t} (x{n}, first at event {first})" for t, (first, n) in unknown.items())
     return violation(
         f"event types the Responses API does not define: {listed}",
         types=sorted(unknown),
-        event_index=min(ix[0] for ix in unknown.values()),
+        event_index=min(first for first, _ in unknown.values()),
     )
 
 
@@ -175,25 +245,14 @@ def _created_at_problem(value: Any) -> str | None:
     requirement="`created_at` of a Response is an integer Unix timestamp in seconds, as OpenAI sends it.",
     source=f"{DOCS}/object (integer); every OpenAI recording; AWS Bedrock sends a float. The SDK types say float",
     area=AREA,
+    state=SchemaStreamState,
 )
 def created_at_integer(ex: Exchange) -> Outcome | None:
     if ex.is_stream:
-        if not ex.ok or ex.stream is None:
+        st = state_of(ex, SchemaStreamState)
+        if st is None or not st.created_at_seen:
             return None
-        seen = False
-        for ev in ex.stream.typed():
-            resp = ev.json.get("response")
-            if isinstance(resp, dict) and "created_at" in resp:
-                seen = True
-                problem = _created_at_problem(resp["created_at"])
-                if problem:
-                    return violation(
-                        f"event {ev.index} ({ev.type}) $.response.created_at: {problem}",
-                        path="$.response.created_at",
-                        event_index=ev.index,
-                        got=resp["created_at"],
-                    )
-        return ok() if seen else None
+        return st.created_at_problem or ok()
     body = _json_body(ex, "create", "retrieve", "cancel")
     if body is None or "created_at" not in body:
         return None
@@ -218,27 +277,136 @@ ALWAYS_SENT = (
     id="schema.response-fields-complete",
     level=Level.SHOULD,
     requirement="A Response object carries every field OpenAI always sends, with null for unset values.",
-    source=f"{DOCS}/object; all 1,237 Response objects in the OpenAI recordings carry these {len(ALWAYS_SENT)} keys",
+    source=f"{DOCS}/object; all 1,237 Response objects in the OpenAI recordings carry these {len(ALWAYS_SENT)} keys; "
+           "a recording is not expected to carry a key OpenAI first sent after its date (docs/rules.md)",
     area=AREA,
+    state=SchemaStreamState,
 )
 def response_fields_complete(ex: Exchange) -> Outcome | None:
-    objects: list[tuple[str, dict[str, Any]]] = []
     if ex.is_stream:
-        if ex.ok and ex.stream is not None:
-            objects = [
-                (f"event {ev.index} ({ev.type}) $.response", ev.json["response"])
-                for ev in ex.stream.typed()
-                if isinstance(ev.json.get("response"), dict)
-            ]
-    else:
-        body = _json_body(ex, "create", "retrieve", "cancel")
-        if body is not None and body.get("object") == "response":
-            objects = [("$", body)]
-    if not objects:
+        st = state_of(ex, SchemaStreamState)
+        if st is None or not st.responses_seen:
+            return None
+        return st.fields_missing or ok()
+    body = _json_body(ex, "create", "retrieve", "cancel")
+    if body is None or body.get("object") != "response":
         return None
-    for where, obj in objects:
-        missing = [k for k in ALWAYS_SENT if k not in obj]
-        if missing:
-            return violation(f"{where} lacks {', '.join(missing)} (OpenAI sends them, null when unset)",
-                             path=where, missing=missing)
-    return ok()
+    return _missing_fields("$", body, _wanted_fields(ex)) or ok()
+
+
+def _wanted_fields(ex: Exchange) -> list[str]:
+    return [k for k in ALWAYS_SENT if k not in fielddates.FIRST_SENT or fielddates.expected(k, ex.recorded_at)]
+
+
+def _missing_fields(where: str, obj: dict[str, Any], wanted: list[str]) -> Outcome | None:
+    missing = [k for k in wanted if k not in obj]
+    if not missing:
+        return None
+    return violation(f"{where} lacks {', '.join(missing)} (OpenAI sends them, null when unset)",
+                     path=where, missing=missing)
+
+def _requested_format(ex: Exchange) -> dict[str, Any] | None:
+    body = ex.request.body
+    text = body.get("text") if isinstance(body, dict) and _route(ex) == "create" else None
+    fmt = text.get("format") if isinstance(text, dict) else None
+    return fmt if isinstance(fmt, dict) and isinstance(fmt.get("type"), str) else None
+
+
+def _format_mismatch(requested: dict[str, Any], resp: dict[str, Any]) -> str | None:
+    """How a Response's `text` fails to echo the requested format: every key the request set, as sent
+    (OpenAI fills in the ones left out, such as `strict` and `description`)."""
+    text = resp.get("text")
+    if not isinstance(text, dict) or not isinstance(text.get("format"), dict):
+        return f"text is {json.dumps(text)[:80]}, expected the requested format {requested['type']!r} echoed"
+    echoed = text["format"]
+    for key, value in requested.items():
+        if value is not None and echoed.get(key) != value:
+            return f"text.format.{key} is {json.dumps(echoed.get(key))[:80]}, the request set {json.dumps(value)[:80]}"
+    return None
+
+
+@exchange_check(
+    id="schema.text-format-echo",
+    level=Level.MUST,
+    requirement="When the request sets text.format, every Response of the answer echoes it in `text.format` "
+                "(each key the request set, unchanged).",
+    source=f"{DOCS}/object (text: the configuration the response was made with); DESIGN §3 (silent acceptance); "
+           "every OpenAI recording echoes the requested format",
+    area=AREA,
+    state=SchemaStreamState,
+)
+def text_format_echo(ex: Exchange) -> Outcome | None:
+    requested = _requested_format(ex)
+    if requested is None or not ex.ok:
+        return None
+    if ex.is_stream:
+        st = state_of(ex, SchemaStreamState)
+        if st is None or not st.responses_seen:
+            return None
+        return st.format_mismatch or ok()
+    body = ex.response.body
+    if not isinstance(body, dict) or body.get("object") != "response":
+        return None
+    problem = _format_mismatch(requested, body)
+    return violation(f"$.{problem}", path="$.text", expected=requested) if problem else ok()
+
+
+# Request parameters every OpenAI Response echoes as sent (all recordings: each of these, when the request set
+# it, is in every Response object of the answer with the same value). Left out: parameters other checks judge
+# (instructions, metadata, previous_response_id, store, background, text), and those OpenAI resolves or
+# normalises (`service_tier` "auto" -> the tier used, `reasoning.summary` "auto" -> "detailed", `tools` gain
+# defaults).
+ECHOED_PARAMETERS = (
+    "max_output_tokens", "max_tool_calls", "parallel_tool_calls", "prompt_cache_key", "safety_identifier",
+    "temperature", "tool_choice", "top_logprobs", "top_p", "truncation", "user",
+)
+
+
+def _echoed_parameters(ex: Exchange) -> dict[str, Any]:
+    body = ex.request.body
+    if not isinstance(body, dict) or _route(ex) != "create":
+        return {}
+    return {k: body[k] for k in ECHOED_PARAMETERS if k in body and body[k] is not None}
+
+
+def _subset(sent: Any, echoed: Any) -> bool:
+    """The echo keeps what was sent: equal values; for an object, each key sent (the echo may add keys)."""
+    if isinstance(sent, dict) and isinstance(echoed, dict):
+        return all(k in echoed and _subset(v, echoed[k]) for k, v in sent.items())
+    if isinstance(sent, list) and isinstance(echoed, list):
+        return len(sent) == len(echoed) and all(_subset(a, b) for a, b in zip(sent, echoed))
+    return isinstance(sent, bool) == isinstance(echoed, bool) and sent == echoed  # True is not 1
+
+
+def _echo_mismatch(sent: dict[str, Any], resp: dict[str, Any]) -> str | None:
+    for key, value in sent.items():
+        if key not in resp:
+            return f"{key} is absent; the request set {json.dumps(value)[:80]}"
+        if not _subset(value, resp[key]):
+            return f"{key} is {json.dumps(resp[key])[:80]}; the request set {json.dumps(value)[:80]}"
+    return None
+
+
+@exchange_check(
+    id="schema.parameters-echoed",
+    level=Level.SHOULD,
+    requirement="Every Response of the answer echoes the request's generation parameters as sent "
+                f"({', '.join(ECHOED_PARAMETERS)}).",
+    source=f"{DOCS}/object (the Response carries the configuration it was made with); every OpenAI recording "
+           "echoes each of them; DESIGN §3 (a parameter accepted and ignored often shows as a lost echo)",
+    area=AREA,
+    state=SchemaStreamState,
+)
+def parameters_echoed(ex: Exchange) -> Outcome | None:
+    if not ex.ok or not _echoed_parameters(ex):
+        return None
+    if ex.is_stream:
+        st = state_of(ex, SchemaStreamState)
+        if st is None or not st.responses_seen:
+            return None
+        return st.echo_mismatch or ok()
+    body = ex.response.body
+    if not isinstance(body, dict) or body.get("object") != "response":
+        return None
+    problem = _echo_mismatch(_echoed_parameters(ex), body)
+    return violation(f"$.{problem}", path=f"$.{problem.split()[0]}") if problem else ok()

@@ -10,14 +10,17 @@ a JSON object are not seen here at all.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
+from conformance import fielddates, schemas
 from conformance.exchange import Exchange
-from conformance.registry import exchange_check
+from conformance.registry import stream_check
 from conformance.sse import ParsedStream, SSEEvent
-from conformance.verdicts import Kind, Level, Outcome, ok, violation, warn
+from conformance.streamstate import StreamState
+from conformance.verdicts import Kind, Level, Outcome, ok, violation
 
 AREA = "stream"
 
@@ -55,14 +58,25 @@ ARG_STREAMS = {
     "response.custom_tool_call_input": "input",
     "response.code_interpreter_call_code": "code",
 }
+# Item fields fixed when the item is announced: the done item must carry the same value (a function call's
+# `name`, a message's `role`, an MCP item's `server_label`). Identity (type, id, call_id) has its own rule.
+STABLE_ITEM_KEYS = ("name", "role", "server_label")
+# A status an item announced by output_item.added cannot have yet: it has not been produced.
+FINISHED_ITEM_STATUSES = frozenset({"completed", "incomplete"})
+LIFECYCLE_STATUSES = frozenset({"queued", "in_progress"})
+# Response keys that never change between a stream's lifecycle events and its terminal event in any recording
+# (OpenAI and vendors alike). Left out: what the response is meant to fill in as it goes (status, output,
+# usage, error, incomplete_details, completed_at) and what OpenAI resolves on the way (`service_tier` "auto"
+# becomes the tier used).
+STABLE_RESPONSE_KEYS = (
+    "created_at", "model", "object", "instructions", "text", "tools", "tool_choice", "temperature", "top_p",
+    "max_output_tokens", "max_tool_calls", "parallel_tool_calls", "previous_response_id", "truncation", "user",
+    "metadata", "store", "background", "reasoning", "prompt_cache_key", "safety_identifier", "top_logprobs",
+)
+_ABSENT = object()
 # Opaque item fields OpenAI legitimately re-issues in the terminal response: encrypted reasoning is
 # re-encrypted (a fresh Fernet token) in response.completed, so it never equals the output_item.done copy.
 REISSUED_ITEM_KEYS = frozenset({"encrypted_content"})
-
-# The earliest OpenAI stream in the shared recordings (openllmetry, 2025-08-15) already carries
-# sequence_number on every event, and none older exists; DESIGN §4 says streams "before mid-2025" lack it.
-# A stream recorded before this date with no sequence_number at all gets a WARN, never a FAIL.
-SEQUENCE_NUMBER_SINCE = "2025-08-15"
 
 SHOWN_CHARS = 120  # how much of a mismatching text a message quotes
 
@@ -93,6 +107,10 @@ def _dict(value: Any) -> dict[str, Any]:
 def _shown(text: Any) -> str:
     s = text if isinstance(text, str) else repr(text)
     return repr(s if len(s) <= SHOWN_CHARS else s[:SHOWN_CHARS] + "…")
+
+
+def _shown_value(value: Any) -> str:
+    return "absent" if value is _ABSENT else _shown(json.dumps(value) if not isinstance(value, str) else value)
 
 
 def _identity(item: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -133,18 +151,24 @@ class Item:
     arg_deltas: list[str] = field(default_factory=list)
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
+    # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
+    # ...): DESIGN §4, such items may be closed by it instead of output_item.done.
+    closed_by: SSEEvent | None = None
+    # Fixed when the Item is made (`added` never changes): the announced item and the id events refer to.
+    added_item: dict[str, Any] = field(init=False)
+    id: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.added_item = _dict(self.added.json.get("item")) if self.added else {}
+        self.id = self.added_item.get("id") if self.added else self.placeholder_id
 
     @property
-    def added_item(self) -> dict[str, Any]:
-        return _dict(self.added.json.get("item")) if self.added else {}
+    def open(self) -> bool:
+        return self.done is None and self.closed_by is None
 
     @property
     def done_item(self) -> dict[str, Any]:
         return _dict(self.done.json.get("item")) if self.done else {}
-
-    @property
-    def id(self) -> Any:
-        return self.added_item.get("id") if self.added else self.placeholder_id
 
     @property
     def type(self) -> Any:
@@ -154,27 +178,99 @@ class Item:
         return f"output_index {self.output_index}" if self.output_index is not None else f"item {self.id!r}"
 
 
-class StreamModel:
-    """What one stream said, built in a single pass; ordering violations are filed by rule id."""
+def _append(chunks: list[str], text: str) -> None:
+    """Append to running text kept as a few large strings, not one small string per delta."""
+    chunks.append(text)
+    if len(chunks) >= 256:
+        chunks[:] = ["".join(chunks)]
 
-    def __init__(self, stream: ParsedStream, resumed_after: int | None = None, recorded_at: str | None = None) -> None:
-        self.recorded_at = recorded_at
-        self.resumed_after = resumed_after  # `starting_after` of a resumed stream (GET ...?stream=true)
-        # OpenAI keep-alives take a sequence_number of their own, so the numbering is judged over them too.
-        self.numbered = [e for e in stream.typed() if not _keepalive(e.type or "") or "sequence_number" in e.json]
-        self.events = [e for e in stream.typed() if not _keepalive(e.type or "")]
+
+class _Sequence:
+    """sequence_number judged as the events go past: the first violation of each rule, and counts."""
+
+    def __init__(self, resumed_after: int | None) -> None:
+        self.count = 0
+        self.first: SSEEvent | None = None
+        self.all_absent = True  # no event has the key at all
+        self.any_missing = False  # some event has no integer sequence_number
+        self.problem: Outcome | None = None  # stream.sequence-number's first violation
+        self.gap: Outcome | None = None  # stream.sequence-contiguous's first violation
+        self._prev: tuple[SSEEvent, int] | None = None
+        self._expected = 0 if resumed_after is None else resumed_after + 1
+
+    def feed(self, ev: SSEEvent) -> None:
+        self.count += 1
+        self.first = self.first or ev
+        n = _int(ev.json.get("sequence_number"))
+        if n is not None or "sequence_number" in ev.json:
+            self.all_absent = False
+        if n is None:
+            self.any_missing = True
+        if self.problem is None:
+            prev = self._prev
+            if n is None:
+                found = repr(ev.json["sequence_number"]) if "sequence_number" in ev.json else "none"
+                self.problem = violation(f"{_where(ev)}: expected an integer sequence_number, found {found}",
+                                         **_at(ev), got=ev.json.get("sequence_number"))
+            elif prev is not None and n <= prev[1]:
+                self.problem = violation(f"{_where(ev)}: sequence_number {n} does not increase on {prev[1]} at "
+                                         f"{_where(prev[0])}", **_at(ev), expected=f"> {prev[1]}", got=n)
+            else:
+                self._prev = (ev, n)
+        if self.gap is None and not self.any_missing:
+            if n != self._expected:
+                what = "start" if self.count == 1 else "continue"
+                self.gap = violation(f"{_where(ev)}: expected sequence_number {self._expected} to {what} the stream, "
+                                     f"found {n}", **_at(ev), expected=self._expected, got=n)
+            else:
+                self._expected = n + 1
+
+
+class StreamModel(StreamState):
+    """What one stream said, built in a single pass; ordering violations are filed by rule id.
+
+    Fed one event at a time (conformance/streamstate.py), it keeps the items and their parts, the running
+    text streamed into them, the lifecycle and terminal events, and per rule the first violation and a
+    count: nothing that grows with the number of events beyond the text itself."""
+
+    def __init__(self, ex: Exchange) -> None:
+        super().__init__(ex)
+        self.recorded_at = ex.recorded_at
+        self.resumed_after = _resumed_after(ex)  # `starting_after` of a resumed stream (GET ...?stream=true)
+        self.first_event: SSEEvent | None = None  # the first JSON event (keep-alives aside)
+        self.last_event: SSEEvent | None = None
         self.lifecycle: list[SSEEvent] = []
         self.terminals: list[SSEEvent] = []
         self.errors: list[SSEEvent] = []
+        self.after_error: dict[int, SSEEvent] = {}  # error event index -> the event that followed it
         self.items: list[Item] = []  # in the order they were added (or first referred to)
         self.by_index: dict[int, Item] = {}
         self.by_id: dict[Any, Item] = {}
+        self.open_items: dict[int, Item] = {}  # id(item) -> added items not yet closed, in the order added
         self.open_at_terminal: list[Item] = []
         self.first_output: SSEEvent | None = None
         self.last_added_index: int | None = None
-        self.findings: dict[str, list[Finding]] = {}
-        for ev in self.events:
-            self._walk(ev)
+        self.findings: dict[str, tuple[Finding, int]] = {}  # rule -> (first violation, how many)
+        self.sequence = _Sequence(self.resumed_after)
+        self.first_response: tuple[SSEEvent, dict[str, Any]] | None = None  # first Response's STABLE_RESPONSE_KEYS
+
+    def feed(self, ev: SSEEvent) -> None:
+        if not isinstance(ev.json, dict):
+            return  # framing's (checks/framing.py)
+        keepalive = _keepalive(ev.type or "")
+        # OpenAI keep-alives take a sequence_number of their own, so the numbering is judged over them too.
+        if not keepalive or "sequence_number" in ev.json:
+            self.sequence.feed(ev)
+        if keepalive:
+            return
+        self.first_event = self.first_event or ev
+        self.last_event = ev
+        if self.errors and self.errors[-1].index not in self.after_error:
+            self.after_error[self.errors[-1].index] = ev
+        self._walk(ev)
+
+    def close(self, parsed: ParsedStream) -> None:
+        super().close(parsed)
         self._finish()
 
     @property
@@ -190,14 +286,19 @@ class StreamModel:
         return _dict(self.terminal.json.get("response")) if self.terminal else {}
 
     def flag(self, rule: str, ev: SSEEvent, message: str, **evidence: Any) -> None:
-        self.findings.setdefault(rule, []).append(Finding(f"{_where(ev)}: {message}", {**_at(ev), **evidence}))
+        found = self.findings.get(rule)
+        if found is None:
+            self.findings[rule] = (Finding(f"{_where(ev)}: {message}", {**_at(ev), **evidence}), 1)
+        else:
+            self.findings[rule] = (found[0], found[1] + 1)
 
     def outcome(self, rule: str) -> Outcome:
         found = self.findings.get(rule)
         if not found:
             return ok()
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        return violation(found[0].message + more, **found[0].evidence, violations=len(found))
+        first, count = found
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return violation(first.message + more, **first.evidence, violations=count)
 
     # --- the walk -------------------------------------------------------------------------------------
 
@@ -207,11 +308,13 @@ class StreamModel:
             first = self.terminals[0]
             self.flag("stream.nothing-after-terminal", ev, f"sent after the terminal {_where(first)}",
                       terminal_event_index=first.index)
+        if t in LIFECYCLE or t in TERMINAL_STATUS:
+            self._response_fields(ev)
         if t in LIFECYCLE:
             self._lifecycle(ev)
         elif t in TERMINAL_STATUS:
             if not self.terminals:
-                self.open_at_terminal = [i for i in self.items if i.done is None and i.added is not None]
+                self.open_at_terminal = list(self.open_items.values())
             self.terminals.append(ev)
         elif t == "error":
             self.errors.append(ev)
@@ -224,9 +327,30 @@ class StreamModel:
             self.first_output = self.first_output or ev
             self._item_event(ev)
 
+    def _response_fields(self, ev: SSEEvent) -> None:
+        """The Response's identity and configuration stay what the first lifecycle event said."""
+        resp = ev.json.get("response")
+        if not isinstance(resp, dict):
+            return
+        if self.first_response is None:
+            self.first_response = (ev, {k: resp.get(k, _ABSENT) for k in STABLE_RESPONSE_KEYS})
+            return
+        first, kept = self.first_response
+        for key, value in kept.items():
+            now = resp.get(key, _ABSENT)
+            if now != value:
+                self.flag("stream.response-fields-stable", ev,
+                          f"response.{key} is {_shown_value(now)}, but {_where(first)} said {_shown_value(value)}",
+                          key=key)
+                return
+
     def _lifecycle(self, ev: SSEEvent) -> None:
         rule, t = "stream.lifecycle-order", ev.type
         seen = [e.type for e in self.lifecycle]
+        status = _dict(ev.json.get("response")).get("status")
+        if isinstance(status, str) and status not in LIFECYCLE_STATUSES:
+            self.flag("stream.lifecycle-status", ev, f"response.status is {status!r} in {t}; a response being "
+                      "created or in progress is 'queued' or 'in_progress'", got=status)
         if t in seen:
             self.flag(rule, ev, f"a second {t}; expected it at most once")
         elif self.first_output is not None or self.terminals:
@@ -254,8 +378,18 @@ class StreamModel:
                 self.flag("stream.output-index-sequential", ev,
                           f"expected output_index {expected} for the next item, found {oi}", expected=expected, got=oi)
             self.last_added_index = oi
+        status = item.get("status")
+        if status in FINISHED_ITEM_STATUSES:
+            self.flag("stream.item-added-status", ev, f"the {item.get('type')} item is announced with status "
+                      f"{status!r}; an item being added has not been produced yet", got=status)
+        first = next(iter(self.open_items.values()), None)
+        if first is not None:
+            assert first.added is not None
+            self.flag("stream.items-not-interleaved", ev, f"a new item is added while {first.label()} (added at "
+                      f"{_where(first.added)}) is not done", open_output_index=first.output_index)
         new = Item(oi, ev)
         self.items.append(new)
+        self.open_items[id(new)] = new
         if oi is not None:
             self.by_index[oi] = new
         if item.get("id") is not None:
@@ -302,17 +436,27 @@ class StreamModel:
             self._part_for(item, ev, "content")
         elif prefix in ARG_STREAMS and suffix in ("delta", "done"):
             self._arg_event(item, ev, prefix, suffix)
+        elif suffix in ("completed", "failed") and "." in prefix and t in schemas.event_types() and item.open:
+            item.closed_by = ev  # e.g. response.mcp_list_tools.completed: the item's own completion event
+            self.open_items.pop(id(item), None)
 
     def _item_done(self, item: Item, ev: SSEEvent) -> None:
         if item.done is not None:
             return  # already reported as an event for a done item
         item.done = ev
+        self.open_items.pop(id(item), None)
         if item.added is not None:
             got, expected = _identity(item.done_item), _identity(item.added_item)
             if got != expected:
                 self.flag("stream.item-done-identity", ev,
                           f"the done item's (type, id, call_id) {got} differs from {expected} at {_where(item.added)}",
                           expected=list(expected), got=list(got))
+            for key in STABLE_ITEM_KEYS:
+                if key in item.added_item and item.done_item.get(key) != item.added_item[key]:
+                    self.flag("stream.item-done-fields-stable", ev,
+                              f"the done {item.type} item's {key} is {item.done_item.get(key)!r}, but "
+                              f"{_where(item.added)} announced {item.added_item[key]!r}",
+                              key=key, expected=item.added_item[key], got=item.done_item.get(key))
         for part in item.parts.values():
             if part.added is not None and part.done is None:
                 self.flag("stream.part-done", ev,
@@ -359,7 +503,7 @@ class StreamModel:
             return
         if suffix == "delta":
             delta = ev.json.get("delta")
-            part.deltas.append(delta if isinstance(delta, str) else "")
+            _append(part.deltas, delta if isinstance(delta, str) else "")
         else:
             part.text_done = ev
 
@@ -371,7 +515,7 @@ class StreamModel:
                       arguments_done_event_index=item.arg_done.index)
         elif suffix == "delta":
             delta = ev.json.get("delta")
-            item.arg_deltas.append(delta if isinstance(delta, str) else "")
+            _append(item.arg_deltas, delta if isinstance(delta, str) else "")
         else:
             item.arg_done = ev
 
@@ -408,33 +552,10 @@ def _resumed_after(ex: Exchange) -> int | None:
         return None
 
 
-# Checks run one after another on the same exchange, so one cached model serves them all.
-_cache: tuple[ParsedStream, StreamModel] | None = None
-
-
-def stream_model(ex: Exchange) -> StreamModel | None:
-    """The model of a successful stream, or None when the stream rules do not apply."""
-    global _cache
-    if not ex.is_stream or not ex.ok or ex.stream is None:
-        return None
-    if _cache is None or _cache[0] is not ex.stream:
-        _cache = (ex.stream, StreamModel(ex.stream, _resumed_after(ex), ex.recorded_at))
-    return _cache[1]
-
-
 def _stream_check(
     id: str, level: Level, requirement: str, source: str
 ) -> Callable[[Callable[[StreamModel], Outcome | None]], Callable[[Exchange], Outcome | None]]:
-    def deco(func: Callable[[StreamModel], Outcome | None]) -> Callable[[Exchange], Outcome | None]:
-        def check(ex: Exchange) -> Outcome | None:
-            model = stream_model(ex)
-            return None if model is None else func(model)
-
-        check.__name__ = check.__qualname__ = func.__name__
-        check.__doc__ = func.__doc__
-        return exchange_check(id, level, requirement, source, AREA)(check)
-
-    return deco
+    return stream_check(id, level, requirement, source, AREA, StreamModel)
 
 
 def _walk_rule(id: str, level: Level, requirement: str, source: str) -> None:
@@ -457,9 +578,9 @@ def _walk_rule(id: str, level: Level, requirement: str, source: str) -> None:
 def first_event_created(m: StreamModel) -> Outcome | None:
     if m.resumed:
         return None  # a resumed stream starts after `starting_after`, not at response.created
-    if not m.events:
+    first = m.first_event
+    if first is None:
         return violation("the stream has no JSON events; expected response.created first")
-    first = m.events[0]
     if first.type == "response.created":
         return ok()
     return violation(f"{_where(first)}: expected response.created as the first event, found {first.type}", **_at(first))
@@ -515,13 +636,13 @@ def response_id_stable(m: StreamModel) -> Outcome | None:
 )
 def terminal_event(m: StreamModel) -> Outcome | None:
     for err in m.errors:
-        nxt = next((e for e in m.events if e.index > err.index), None)
+        nxt = m.after_error.get(err.index)
         if nxt is None or nxt.type != "response.failed":
             found = _where(nxt) if nxt else "the end of the stream"
             return violation(f"{_where(err)}: an error event must be followed by response.failed, found {found}",
                              **_at(err))
     if not m.terminals:
-        last = m.events[-1] if m.events else None
+        last = m.last_event
         after = f"after {_where(last)}" if last else "with no events"
         return violation(
             f"the stream ended {after} without response.completed, response.incomplete or response.failed "
@@ -532,6 +653,23 @@ def terminal_event(m: StreamModel) -> Outcome | None:
         return violation(f"{len(m.terminals)} terminal events ({listed}); expected exactly one",
                          **_at(m.terminals[1]), terminal_events=[e.index for e in m.terminals])
     return ok()
+
+
+_walk_rule(
+    "stream.lifecycle-status", Level.MUST,
+    "response.created, response.queued and response.in_progress carry a response whose status is queued or "
+    "in_progress.",
+    "DESIGN §5 grammar; every OpenAI recording; a client that sees 'completed' early stops reading",
+)
+
+
+_walk_rule(
+    "stream.response-fields-stable", Level.SHOULD,
+    "The Response's created_at, model and request configuration (instructions, tools, tool_choice, "
+    "temperature, max_output_tokens, metadata, ...) are the same in every lifecycle event and the terminal event.",
+    "DESIGN §5 (one response, announced then completed); every recorded stream, OpenAI's and vendors'; "
+    "llama.cpp's created/in_progress carry only {id, object, status}",
+)
 
 
 _walk_rule(
@@ -576,8 +714,10 @@ _walk_rule(
 
 @_stream_check(
     "stream.items-done-before-terminal", Level.MUST,
-    "Every added item gets its response.output_item.done before response.completed or response.incomplete.",
-    "DESIGN §5; openai-python raises 'Cannot complete response with unfinished output items'; SGLang #12652",
+    "Every added item gets its response.output_item.done (or its own completion event, such as "
+    "response.mcp_list_tools.completed) before response.completed or response.incomplete.",
+    "DESIGN §4/§5; openai-python raises 'Cannot complete response with unfinished output items'; SGLang #12652; "
+    "OpenAI closes some mcp_list_tools items with response.mcp_list_tools.completed only",
 )
 def items_done_before_terminal(m: StreamModel) -> Outcome | None:
     if m.terminal is None or m.terminal.type == "response.failed":
@@ -588,10 +728,32 @@ def items_done_before_terminal(m: StreamModel) -> Outcome | None:
     assert first.added is not None
     labels = ", ".join(i.label() for i in m.open_at_terminal)
     return violation(
-        f"{_where(m.terminal)}: no response.output_item.done for {labels} (first added at {_where(first.added)})",
+        f"{_where(m.terminal)}: no response.output_item.done (nor the item's own completion event) for {labels} (first added at {_where(first.added)})",
         **_at(m.terminal), open_output_indexes=[i.output_index for i in m.open_at_terminal],
     )
 
+
+_walk_rule(
+    "stream.item-done-fields-stable", Level.MUST,
+    "The output_item.done item keeps the name, role and server_label that output_item.added announced.",
+    "DESIGN §5 (an item's identity is fixed when it is added); a client dispatches a function call by the name "
+    "it saw first",
+)
+
+_walk_rule(
+    "stream.item-added-status", Level.MUST,
+    "An item announced by response.output_item.added is not yet finished: its status is not completed or "
+    "incomplete.",
+    "DESIGN §4 (added items are partial snapshots); every OpenAI recording announces items in_progress or "
+    "without a status",
+)
+
+_walk_rule(
+    "stream.items-not-interleaved", Level.SHOULD,
+    "Items are streamed one at a time: no output_item.added while an earlier item is not yet done.",
+    "DESIGN §5 grammar `item*` (OpenAI never interleaves items; llama.cpp does); clients that render the open "
+    "item may mix them up",
+)
 
 # --- parts ------------------------------------------------------------------------------------------------
 
@@ -620,36 +782,22 @@ _walk_rule(
 # --- sequence numbers -------------------------------------------------------------------------------------
 
 
-def _sequence(m: StreamModel) -> list[tuple[SSEEvent, int | None]]:
-    return [(e, _int(e.json.get("sequence_number"))) for e in m.numbered]
-
-
 @_stream_check(
     "stream.sequence-number", Level.MUST,
     "Every event carries an integer sequence_number, strictly increasing through the stream.",
-    "DESIGN §4/§5; TensorRT-LLM #19223 (restarts); LiteLLM PR #28899 (missing); "
-    f"OpenAI streams recorded before {SEQUENCE_NUMBER_SINCE} without any sequence_number get a WARN",
+    "DESIGN §4/§5; TensorRT-LLM #19223 (restarts); LiteLLM PR #28899 (missing); a stream recorded before "
+    f"OpenAI sent it ({fielddates.FIRST_SENT['sequence_number'].since}, docs/rules.md) may lack it altogether",
 )
 def sequence_number(m: StreamModel) -> Outcome | None:
-    seq = _sequence(m)
-    if not seq:
+    seq = m.sequence
+    if seq.first is None:
         return None
-    if all(n is None and "sequence_number" not in e.json for e, n in seq):
-        if m.recorded_at is not None and m.recorded_at < SEQUENCE_NUMBER_SINCE:
-            return warn(f"no event carries sequence_number; tolerated for a stream recorded {m.recorded_at}, "
-                        f"before OpenAI is known to send it ({SEQUENCE_NUMBER_SINCE})", recorded_at=m.recorded_at)
-        return violation(f"none of the {len(seq)} events carries a sequence_number", **_at(seq[0][0]))
-    prev: tuple[SSEEvent, int] | None = None
-    for ev, n in seq:
-        if n is None:
-            found = repr(ev.json["sequence_number"]) if "sequence_number" in ev.json else "none"
-            return violation(f"{_where(ev)}: expected an integer sequence_number, found {found}", **_at(ev),
-                             got=ev.json.get("sequence_number"))
-        if prev is not None and n <= prev[1]:
-            return violation(f"{_where(ev)}: sequence_number {n} does not increase on {prev[1]} at {_where(prev[0])}",
-                             **_at(ev), expected=f"> {prev[1]}", got=n)
-        prev = (ev, n)
-    return ok()
+    if seq.all_absent:
+        if not fielddates.expected("sequence_number", m.recorded_at):
+            return ok(f"no event carries sequence_number, as OpenAI sent none on {str(m.recorded_at)[:10]}",
+                      recorded_at=m.recorded_at)
+        return violation(f"none of the {seq.count} events carries a sequence_number", **_at(seq.first))
+    return seq.problem or ok()
 
 
 @_stream_check(
@@ -658,17 +806,10 @@ def sequence_number(m: StreamModel) -> Outcome | None:
     "DESIGN §5 ('starting at 0 with steps of 1 is a SHOULD'); what OpenAI sends",
 )
 def sequence_contiguous(m: StreamModel) -> Outcome | None:
-    seq = _sequence(m)
-    if not seq or any(n is None for _, n in seq):
+    seq = m.sequence
+    if seq.first is None or seq.any_missing:
         return None  # stream.sequence-number reports absent numbers
-    expected = 0 if m.resumed_after is None else m.resumed_after + 1
-    for ev, n in seq:
-        if n != expected:
-            what = "start" if ev is seq[0][0] else "continue"
-            return violation(f"{_where(ev)}: expected sequence_number {expected} to {what} the stream, found {n}",
-                             **_at(ev), expected=expected, got=n)
-        expected = n + 1
-    return ok()
+    return seq.gap or ok()
 
 
 # --- reconstruction ---------------------------------------------------------------------------------------
@@ -769,7 +910,8 @@ def arguments_reconstruction(m: StreamModel) -> Outcome | None:
 @_stream_check(
     "stream.output-matches-items", Level.MUST,
     "The terminal response's output equals the output_item.done items ordered by output_index "
-    "(same identity and content; the final copy may add fields).",
+    "(same identity and content; the final copy may add fields; an item closed by its own completion event "
+    "is matched by identity).",
     "DESIGN §5 reconstruction; SGLang #12652 (empty completed.output); TensorRT-LLM #19223",
 )
 def output_matches_items(m: StreamModel) -> Outcome | None:
@@ -780,23 +922,28 @@ def output_matches_items(m: StreamModel) -> Outcome | None:
     if not isinstance(output, list):
         return violation(f"{_where(term)}: response.output is {output!r}, expected a list of the done items",
                          **_at(term))
-    done = sorted((i for i in m.items if i.done is not None),
+    # Items closed by their own completion event (DESIGN §4) are listed too; only their identity is known.
+    done = sorted((i for i in m.items if not i.open),
                   key=lambda i: (i.output_index is None, i.output_index or 0))
     if m.resumed:  # items done before the cut were not seen: match what was seen by identity
         finals = {_identity(_dict(o)): _dict(o) for o in output}
-        pairs = [(i, finals.get(_identity(i.done_item))) for i in done]
+        pairs = [(i, finals.get(_identity(_known_item(i)))) for i in done]
     else:
         if len(output) != len(done):
             return violation(f"{_where(term)}: response.output has {len(output)} items, but the stream completed "
-                             f"{len(done)} (output_item.done)", **_at(term), expected=len(done), got=len(output))
+                             f"{len(done)} (output_item.done or the item's own completion event)",
+                             **_at(term), expected=len(done), got=len(output))
         pairs = [(i, _dict(o)) for i, o in zip(done, output)]
     for pos, (item, final) in enumerate(pairs):
-        want = item.done_item
-        assert item.done is not None
+        want = _known_item(item)
+        closer = item.done or item.closed_by
+        assert closer is not None
         if final is None or _identity(final) != _identity(want):
             got = _identity(final) if final is not None else None
             return violation(f"{_where(term)}: output[{pos}] has (type, id, call_id) {got}, expected {_identity(want)} "
-                             f"from {_where(item.done)}", **_at(term), expected=list(_identity(want)), got=got)
+                             f"from {_where(closer)}", **_at(term), expected=list(_identity(want)), got=got)
+        if item.done is None:
+            continue  # closed by its own event: the added snapshot is partial, so only its identity is compared
         kept = {k: v for k, v in want.items() if k not in REISSUED_ITEM_KEYS}
         diff = _first_difference(kept, final, f"output[{pos}]")
         if diff is not None:
@@ -804,6 +951,11 @@ def output_matches_items(m: StreamModel) -> Outcome | None:
             return violation(f"{_where(term)}: {path} is {got}, expected {expected} as in {_where(item.done)}",
                              **_at(term), path=path)
     return ok()
+
+
+def _known_item(item: Item) -> dict[str, Any]:
+    """The fullest copy of an item the stream gave: the done item, else the added snapshot."""
+    return item.done_item if item.done is not None else item.added_item
 
 
 def _first_difference(want: Any, got: Any, path: str) -> tuple[str, str, str] | None:

@@ -605,6 +605,84 @@ def _never_parallel(body: dict[str, Any], headers: Mapping[str, str]) -> dict[st
     return {**body, "parallel_tool_calls": False} if body.get("tools") else body
 
 
+# Subtle deviations (issue 10): each breaks one rule that only a careful reading of the stream shows.
+
+def _added_as_completed(event: Event) -> Event:
+    if event.get("type") == "response.output_item.added" and isinstance(event.get("item"), dict):
+        if "status" in event["item"]:
+            event["item"]["status"] = "completed"
+    return event
+
+
+def _lifecycle_says_completed(event: Event) -> Event:
+    if event.get("type") in ("response.created", "response.in_progress") and isinstance(event.get("response"), dict):
+        event["response"]["status"] = "completed"
+    return event
+
+
+def _added_name_differs(event: Event) -> Event:
+    item = event.get("item")
+    if event.get("type") == "response.output_item.added" and isinstance(item, dict) and isinstance(item.get("name"), str):
+        item["name"] += "_draft"
+    return event
+
+
+def _interleaved(events: list[Event]) -> list[Event]:
+    """A second item is added right after the first one's output_item.added and done after the first is done
+    (llama.cpp streams reasoning and message so). A stream with a single item gets an empty reasoning item."""
+    added = [i for i, e in enumerate(events) if e.get("type") == "response.output_item.added"]
+    if not added:
+        return events
+    if len(added) >= 2:
+        events.insert(added[0] + 1, events.pop(added[1]))
+        return _renumber(events)
+    first = added[0]
+    index = events[first].get("output_index", 0) + 1
+    extra = {"id": "rs_interleaved", "type": "reasoning", "summary": []}
+    done = next((i for i, e in enumerate(events) if e.get("type") == "response.output_item.done"), None)
+    if done is None:
+        return events
+    events.insert(done + 1, {"type": "response.output_item.done", "output_index": index, "item": dict(extra)})
+    events.insert(first + 1, {"type": "response.output_item.added", "output_index": index, "item": dict(extra)})
+    for event in events:
+        for response in _responses(event):
+            if response.get("status") not in ("queued", "in_progress"):
+                response["output"] = [*response.get("output", []), dict(extra)]
+    return _renumber(events)
+
+
+def _text_echo(change: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], None]:
+    """A Response hook rewriting `text` of a Response made with a structured (non-text) format."""
+
+    def apply(response: dict[str, Any]) -> None:
+        text = response.get("text")
+        if isinstance(text, dict) and _dict_get(text, "format", "type") not in (None, "text"):
+            response["text"] = change(text)
+
+    return apply
+
+
+def _terminal_model_differs(event: Event) -> Event:
+    response = event.get("response")
+    terminal = event.get("type") in ("response.completed", "response.incomplete", "response.failed")
+    if terminal and isinstance(response, dict) and isinstance(response.get("model"), str):
+        response["model"] += "-2026-01-01"
+    return event
+
+
+def _echo_null(key: str) -> Callable[[dict[str, Any]], None]:
+    def apply(response: dict[str, Any]) -> None:
+        response[key] = None
+
+    return apply
+
+
+def _dict_get(obj: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
 def _fault(name: str, description: str, deviation: str, **hooks: Any) -> Fault:
     return Fault(name, description, deviation, Hooks(**hooks))
 
@@ -861,6 +939,25 @@ _ALL = [
     _fault("concurrent-stray-call", "A create that overlaps another with the same `instructions` is answered "
            "with a function call nobody declared.", "a server seen by the Open Responses compliance test "
            "(issue 11)", overlap=sf.overlap_stray_call),
+    # Subtle stream and echo deviations (issue 10)
+    _fault("item-added-completed", "Items are announced in `response.output_item.added` with status `completed`.",
+           "synthetic", events=_per_event(_added_as_completed)),
+    _fault("lifecycle-says-completed", "`response.created` and `response.in_progress` carry status `completed`.",
+           "synthetic", events=_per_event(_lifecycle_says_completed)),
+    _fault("function-name-changes", "A function call is announced in `output_item.added` with another `name` "
+           "than the one it is done with.", "synthetic", events=_per_event(_added_name_differs)),
+    _fault("items-interleaved", "A second output item (an empty reasoning item when there is only one) is added "
+           "before the first is done.",
+           "llama.cpp (DESIGN §6)", events=_whole(_interleaved)),
+    _pair("text-echo-null", "A Response made with a structured `text.format` echoes `text: null`.", "synthetic",
+          _on_responses(_text_echo(lambda text: None))),
+    _pair("text-format-echo-text", "A Response made with a structured `text.format` echoes "
+          "`text.format: {type: text}`.", "synthetic",
+          _on_responses(_text_echo(lambda text: {**text, "format": {"type": "text"}}))),
+    _pair("max-output-tokens-echo-null", "Responses carry `max_output_tokens: null` whatever was sent (the limit "
+          "still applies).", "synthetic", _on_responses(_echo_null("max_output_tokens"))),
+    _fault("terminal-model-differs", "The terminal event's Response names another `model` than "
+           "`response.created` announced.", "synthetic", events=_per_event(_terminal_model_differs)),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
