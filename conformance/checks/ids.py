@@ -12,13 +12,15 @@ from typing import Any, Iterator
 from conformance.exchange import Exchange
 from conformance.live.paths import MAX_ID_CHARS, id_problem, shorten
 from conformance.registry import exchange_check
+from conformance.sse import SSEEvent
+from conformance.streamstate import StreamState, state_of
 from conformance.verdicts import Level, Outcome, ok, violation
 
 AREA = "ids"
 
 
-def _ids(ex: Exchange) -> Iterator[tuple[str, Any]]:
-    """(where, id) for the response ids and item ids an exchange carries."""
+def _body_ids(ex: Exchange) -> Iterator[tuple[str, Any]]:
+    """(where, id) for the response ids and item ids a JSON body carries."""
     body = ex.response.body
     if isinstance(body, dict):
         if body.get("object") == "response" and "id" in body:
@@ -27,11 +29,23 @@ def _ids(ex: Exchange) -> Iterator[tuple[str, Any]]:
             for i, item in enumerate(body["data"]):
                 if isinstance(item, dict) and "id" in item:
                     yield f"data[{i}].id", item["id"]
-    if ex.stream is not None:
-        for ev in ex.stream.typed():
-            resp = ev.json.get("response")
-            if isinstance(resp, dict) and "id" in resp:
-                yield f"event {ev.index} ({ev.type}) response.id", resp["id"]
+
+
+class IdsState(StreamState):
+    """The response ids a stream's events carry: whether any was seen, and the first that is not URL-safe."""
+
+    def __init__(self, ex: Exchange) -> None:
+        super().__init__(ex)
+        self.seen = False
+        self.first_bad: tuple[str, Any, str] | None = None  # (where, id, problem)
+
+    def feed(self, ev: SSEEvent) -> None:
+        resp = ev.json.get("response") if isinstance(ev.json, dict) else None
+        if isinstance(resp, dict) and "id" in resp:
+            self.seen = True
+            problem = id_problem(resp["id"])
+            if problem and self.first_bad is None:
+                self.first_bad = (f"event {ev.index} ({ev.type}) response.id", resp["id"], problem)
 
 
 @exchange_check(
@@ -42,15 +56,25 @@ def _ids(ex: Exchange) -> Iterator[tuple[str, Any]]:
     source="https://platform.openai.com/docs/api-reference/responses/get (ids go into the path); "
            "RFC 3986 §3.3; docs/hostile.md",
     area=AREA,
+    state=IdsState,
 )
 def url_safe(ex: Exchange) -> Outcome | None:
     if not ex.ok:
         return None
+    found: list[tuple[str, Any, str]] = []
     seen = False
-    for where, value in _ids(ex):
+    if ex.is_stream:
+        st = state_of(ex, IdsState)
+        seen = bool(st and st.seen)
+        if st and st.first_bad:
+            found.append(st.first_bad)
+    for where, value in _body_ids(ex):
         seen = True
         problem = id_problem(value)
         if problem:
-            return violation(f"the {where} {shorten(value)} cannot go into a URL: {problem}", where=where,
-                             got=shorten(value, 200))
+            found.append((where, value, problem))
+    if found:
+        where, value, problem = found[0]
+        return violation(f"the {where} {shorten(value)} cannot go into a URL: {problem}", where=where,
+                         got=shorten(value, 200))
     return ok() if seen else None

@@ -64,7 +64,7 @@ def _names_model(ex: Exchange) -> bool:
     id=PREFLIGHT,
     level=Level.INFO,
     requirement="The endpoint can be tested: it is reachable, accepts the key, and serves the model.",
-    source="docs/run-engine.md#preflight",
+    source="docs/run-engine.md#how-a-run-flows",
     area="run",
     scenarios=("preflight",),
     judges_incomplete=True,
