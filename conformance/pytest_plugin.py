@@ -1,7 +1,9 @@
 """Pytest glue: target options, one session per run, scenario x check items, the report at the end.
 
-All the work is elsewhere (live.runner runs scenarios, judge.py judges, report/ writes). Installed as a
-pytest11 entry point, it stays inert unless the suite modules (conformance/suite) are collected.
+All the work is elsewhere (live.runner runs scenarios, judge.py judges, report/ writes). It is not a
+pytest11 entry point: installing the suite must not change anyone else's pytest runs. conformance/suite's
+conftest loads it, and `run` passes `-p conformance.pytest_plugin`. Every option is prefixed `--rc-` so it
+can never collide with another plugin's (pytest-base-url owns `--base-url`; its value is honoured too).
 """
 
 from __future__ import annotations
@@ -30,17 +32,17 @@ class ConformanceWarning(UserWarning):
     """A SHOULD rule is broken (verdict WARN): the test passes, the report says WARN."""
 
 
-def _add(group: Any, *names: str, **kw: Any) -> None:
-    try:
-        group.addoption(*names, **kw)
-    except ValueError:  # e.g. --base-url already registered by pytest-base-url: share it
-        pass
+def _add(group: Any, name: str, **kw: Any) -> None:
+    """Register --NAME as --rc-NAME (dest given explicitly, so no other plugin's dest is touched)."""
+    group.addoption("--rc-" + name.removeprefix("--"), **kw)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("responses-conformance", "Responses API conformance target")
-    _add(g, "--base-url", dest="base_url", default=None,
-         help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else the embedded reference server)")
+    _add(g, "--base-url", dest="rc_base_url", default=None,
+         help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: pytest-base-url's --base-url, then "
+              "$OPENAI_BASE_URL, else the embedded reference server)")
+    _add(g, "--name", dest="rc_name", default=None, metavar="LABEL", help="the target's name in reports")
     _add(g, "--api-key", dest="rc_api_key", default=None, help="API key (default: $OPENAI_API_KEY)")
     _add(g, "--model", dest="rc_model", default=None, help="model id (default: the first from GET /models)")
     _add(g, "--header", dest="rc_headers", action="append", default=[], metavar="'Name: value'",
@@ -85,12 +87,13 @@ def target_from_options(opt: Any) -> Target | None:
                               f"(known: {', '.join(t.name for t in targets)})")
         t = chosen[0]
         t.headers.update(headers)
+        t.name = opt.rc_name or t.name
         return t
-    base_url = opt.base_url or os.environ.get("OPENAI_BASE_URL")
+    base_url = opt.rc_base_url or getattr(opt, "base_url", None) or os.environ.get("OPENAI_BASE_URL")
     if not base_url:
         return None
     return Target(
-        name=base_url, base_url=base_url, api_key=opt.rc_api_key or os.environ.get("OPENAI_API_KEY"),
+        name=opt.rc_name or base_url, base_url=base_url, api_key=opt.rc_api_key or os.environ.get("OPENAI_API_KEY"),
         model=opt.rc_model, headers=headers, auth_header=opt.rc_auth_header, **common,
     )
 

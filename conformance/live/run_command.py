@@ -15,6 +15,7 @@ from conformance.cli import UsageError
 from conformance.report import gate
 from conformance.report.console import ConsoleReporter
 from conformance.live.target import TargetError, load_targets_file, parse_header
+from conformance.reference.profiles import PROFILES
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
 
@@ -23,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL; "
                                       "with neither, the embedded reference server)")
     p.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY); never written to any output")
+    p.add_argument("--name", metavar="LABEL", help="the target's name in reports and compare (default: the base URL)")
     p.add_argument("--model", help="model id (default: the first id from GET /models)")
     p.add_argument("--header", action="append", default=[], metavar="'Name: value'",
                    help="extra request header, repeatable (e.g. a gateway's provider-routing header)")
@@ -40,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="embedded reference server only: inject this fault (repeatable)")
-    p.add_argument("--profile", metavar="NAME", help="embedded reference server only: a vendor profile")
+    p.add_argument("--profile", choices=sorted(PROFILES), help="embedded reference server only: a vendor profile")
     p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
     p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
@@ -72,8 +74,12 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
         out += ["--fault", f]
     if args.profile:
         out += ["--profile", args.profile]
+    if args.name:
+        out += ["--name", args.name]
     if args.keyword:
         out += ["-k", args.keyword]
+    # The plugin's options are all --rc-prefixed (see pytest_plugin); pytest's own here are -c, -p, -k, --rootdir.
+    out = ["--rc-" + a[2:] if a.startswith("--") and a != "--rootdir" else a for a in out]
     return out + list(args.pytest_args)
 
 
@@ -88,12 +94,17 @@ def _validate(args: argparse.Namespace) -> list[str | None]:
             unknown = [n for n in wanted if n not in names]
             if unknown:
                 raise TargetError(f"no target {unknown[0]!r} in {args.targets} (known: {', '.join(names)})")
+            if args.name and len(wanted) > 1:
+                raise TargetError("--name names one target; with several, each is named by its [targets.NAME]")
             return list(wanted)
     except TargetError as exc:
         raise UsageError(str(exc)) from None
     if args.target:
         raise UsageError("--target needs --targets FILE")
     endpoint = args.base_url or os.environ.get("OPENAI_BASE_URL")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        source = "--base-url" if args.base_url else "$OPENAI_BASE_URL"
+        raise UsageError(f"{source} {endpoint!r} needs a scheme: http://{endpoint.split('://')[-1]} or https://...")
     if (args.fault or args.profile) and endpoint:
         raise UsageError("--fault and --profile apply to the embedded reference server; drop --base-url")
     if args.fault or args.profile:
@@ -120,7 +131,7 @@ def _validate(args: argparse.Namespace) -> list[str | None]:
 
 
 def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None):
-    """Run the suite once through pytest; returns the Report (None if pytest could not start)."""
+    """Run the suite once through pytest; returns the Report (UsageError, exit 2, if pytest could not start)."""
     import pytest
 
     from conformance import pytest_plugin
@@ -138,10 +149,24 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
     report = pytest_plugin.LAST_REPORT
     if report is None:
-        print(f"responses-conformance run: pytest stopped before the suite ran (exit code {int(code)})", file=sys.stderr)
-        return None
+        raise UsageError(_why_no_report(int(code), args))
     console.finish(report, report_dir)
     return report
+
+
+def _why_no_report(code: int, args: argparse.Namespace) -> str:
+    """The reason pytest ended without running the suite, in the user's terms (pytest's own output is off)."""
+    from pytest import ExitCode as pytest_exit
+    if code == pytest_exit.NO_TESTS_COLLECTED:
+        if args.keyword:
+            return (f"-k {args.keyword!r} matches no '<scenario>::<check>' item; check ids are listed by "
+                    "`responses-conformance list`, scenario ids in docs/scenarios.md")
+        return "no scenario × check item was selected"
+    if code == pytest_exit.USAGE_ERROR:
+        return "pytest refused the arguments (see its message above; --pytest-args passes them through)"
+    if code == pytest_exit.INTERRUPTED:
+        return "interrupted before the suite ran"
+    return f"pytest stopped before the suite ran (pytest exit code {code}; see the messages above)"
 
 
 class _Progress:
@@ -165,8 +190,6 @@ def main(args: argparse.Namespace) -> int:
     for name in names:
         report_dir = root / name if name and len(names) > 1 else root
         report = run_one(args, report_dir, name)
-        if report is None:
-            return 2
         for note in report.notes:
             print(f"note: {note}")
         code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
