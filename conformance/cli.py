@@ -56,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its usage error (status 2) or --help (0)
+        return int(exc.code or 0)
     mod = importlib.import_module(args._module)
     try:
         return int(mod.main(args))

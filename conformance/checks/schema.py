@@ -103,7 +103,7 @@ def input_items_body(ex: Exchange) -> Outcome | None:
     id="schema.stream-events",
     level=Level.MUST,
     requirement="Every stream event of a known type matches its own type's schema; every event has a `type`.",
-    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4 (streams before 2025-08-15 lack sequence_number)",
+    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; docs/rules.md#real-traffic (streams before 2025-08-15 lack sequence_number)",
     area=AREA,
 )
 def stream_events(ex: Exchange) -> Outcome | None:

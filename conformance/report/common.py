@@ -11,7 +11,7 @@ from conformance.verdicts import Verdict
 
 # Display order: what needs action first.
 DISPLAY_ORDER = ["FAIL", "ERROR", "WARN", "FLAKY", "UNSUPPORTED", "SKIP", "PASS"]
-# DESIGN §3, shown beside the counts so a reader knows e.g. that UNSUPPORTED is not a failure.
+# docs/rules.md#verdicts, shown beside the counts so a reader knows e.g. that UNSUPPORTED is not a failure.
 MEANING = {
     "PASS": "the rule holds",
     "FAIL": "a MUST rule is broken",
