@@ -1,0 +1,141 @@
+"""action.yml, executed step by step on this machine as a GitHub runner would, with fake GITHUB_* files.
+
+The install step really installs the repository (into a throwaway --target directory, so this venv is left
+alone); the run step runs the installed copy against a reference server with a fault; `uses:` steps are
+checked for what they would upload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.reference.server import ReferenceServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+KEY = "sk-action-test-0000000000000000"
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def evaluate(text: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> str:
+    """The few expression forms action.yml uses: inputs.X, steps.ID.outputs.X, and `a || 'literal'`."""
+
+    def one(expr: str) -> str:
+        for alt in (a.strip() for a in expr.split("||")):
+            if alt.startswith("'"):
+                value = alt.strip("'")
+            elif alt.startswith("inputs."):
+                value = inputs[alt.removeprefix("inputs.")]
+            else:
+                m = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", alt)
+                assert m, f"action.yml uses an expression this test does not know: {alt}"
+                value = outputs.get(m.group(1), {}).get(m.group(2), "")
+            if value:
+                return value
+        return ""
+
+    return _EXPR.sub(lambda m: one(m.group(1)), text)
+
+
+def run_action(given: dict[str, str], tmp: Path) -> dict[str, Any]:
+    inputs = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
+    unknown = set(given) - set(inputs)
+    assert not unknown, unknown
+    inputs.update(given)
+    tmp.mkdir(parents=True, exist_ok=True)
+    site, summary = tmp / "site", tmp / "summary.md"
+    summary.write_text("")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTEST_", "PIP_"))},
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # python3 is this venv's
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        # The install step installs the repository under `site` (PIP_PREFIX, unlike PIP_TARGET, leaves pip's
+        # isolated build environment working), and the run step runs that installed copy.
+        "PIP_PREFIX": str(site), "PIP_NO_DEPS": "1",
+        "PYTHONPATH": str(site / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"),
+    }
+    outputs: dict[str, dict[str, str]] = {}
+    statuses: list[tuple[str, int]] = []
+    uploads: list[dict[str, str]] = []
+    failed = False
+    for n, step in enumerate(ACTION["runs"]["steps"]):
+        if failed and "always()" not in str(step.get("if", "")):
+            continue
+        if "uses" in step:
+            assert step["uses"].startswith("actions/upload-artifact@")
+            uploads.append({k: evaluate(str(v), inputs, outputs) for k, v in step["with"].items()})
+            continue
+        out_file = tmp / f"output-{n}"
+        out_file.write_text("")
+        step_env = {**env, "GITHUB_OUTPUT": str(out_file),
+                    **{k: evaluate(str(v), inputs, outputs) for k, v in (step.get("env") or {}).items()}}
+        script = evaluate(step["run"], inputs, outputs)
+        proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp, env=step_env, capture_output=True, text=True,
+                              timeout=300)
+        statuses.append((step["name"], proc.returncode))
+        assert KEY not in proc.stdout + proc.stderr
+        if "id" in step:
+            outputs[step["id"]] = dict(line.split("=", 1) for line in out_file.read_text().splitlines() if line)
+        failed = failed or proc.returncode != 0
+        if step["name"].startswith("Install"):
+            assert proc.returncode == 0, proc.stderr[-2000:]
+    return {"statuses": statuses, "outputs": outputs, "uploads": uploads, "summary": summary.read_text(),
+            "report_dir": tmp / inputs["report-dir"], "site": Path(env["PYTHONPATH"])}
+
+
+def test_action_declares_its_inputs():
+    assert set(ACTION["inputs"]) >= {"base-url", "model", "api-key", "headers", "expected-failures", "name"}
+    assert "secret" in ACTION["inputs"]["api-key"]["description"]
+    assert ACTION["runs"]["using"] == "composite"
+
+
+def test_action_runs_summarises_uploads_and_fails_the_job(tmp_path):
+    with ReferenceServer(faults=["wrong-first-event"]) as srv:
+        got = run_action({"base-url": srv.base_url, "model": "reference-echo", "api-key": KEY, "name": "ref-broken",
+                          "headers": "X-Route: blue\n\nX-Team: conformance\n"}, tmp_path)
+    # The install step installed the package with its data (templates, schemas), which the run step used.
+    installed = got["site"] / "conformance"
+    assert (installed / "report" / "templates" / "report.html.j2").is_file()
+    assert (installed / "schemas_data" / "report.schema.json").is_file()
+    # The run step itself succeeds; the last step fails the job with the suite's status (1: a FAIL).
+    assert got["outputs"]["run"] == {"exit-code": "1"}
+    assert got["statuses"][-1] == ("Fail the job by the suite's exit status", 1)
+    assert all(code == 0 for _, code in got["statuses"][:-1]), got["statuses"]
+    # report.md went to the job summary, fix-this-first on top, named by the name input.
+    assert got["summary"].startswith("# Responses API conformance: ref-broken")
+    assert "## Fix this first" in got["summary"] and "stream.first-event-created" in got["summary"]
+    # The reports are uploaded under the target's name.
+    (upload,) = got["uploads"]
+    assert upload["name"] == "conformance-ref-broken"
+    assert {p.name for p in Path(tmp_path / upload["path"]).iterdir()} >= {"report.json", "report.md", "report.html",
+                                                                          "junit.xml"}
+    report = json.loads((got["report_dir"] / "report.json").read_text())
+    # The headers input reached the endpoint, one header a line (blank lines ignored).
+    sent = next(r["evidence"]["exchange"]["request"]["headers"] for r in report["results"]
+                if "exchange" in (r.get("evidence") or {}))
+    assert {k.lower(): v for k, v in sent.items()}.items() >= {"x-route": "blue", "x-team": "conformance"}.items()
+    for f in got["report_dir"].iterdir():
+        assert KEY not in f.read_text(errors="replace"), f.name
+
+
+def test_expected_failures_let_the_job_pass(tmp_path):
+    expected = tmp_path / "expected.toml"
+    with ReferenceServer(faults=["wrong-first-event"]) as srv:
+        first = run_action({"base-url": srv.base_url, "model": "reference-echo"}, tmp_path / "a")
+        failing = {r["check_id"] for r in json.loads((first["report_dir"] / "report.json").read_text())["results"]
+                   if r["verdict"] in ("FAIL", "ERROR")}
+        expected.write_text("".join(f'[expected."{c}"]\nreason = "known"\n' for c in sorted(failing)))
+        got = run_action({"base-url": srv.base_url, "model": "reference-echo", "expected-failures": str(expected)},
+                         tmp_path / "b")
+    assert failing and got["outputs"]["run"] == {"exit-code": "0"}
+    assert got["statuses"][-1] == ("Fail the job by the suite's exit status", 0)
+    assert got["uploads"][0]["name"] == "conformance-report"
