@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from conformance.reference.server import ReferenceServer
@@ -89,7 +90,7 @@ def run_action(given: dict[str, str], tmp: Path) -> dict[str, Any]:
         if step["name"].startswith("Install"):
             assert proc.returncode == 0, proc.stderr[-2000:]
     return {"statuses": statuses, "outputs": outputs, "uploads": uploads, "summary": summary.read_text(),
-            "report_dir": tmp / inputs["report-dir"], "site": Path(env["PYTHONPATH"])}
+            "report_dir": tmp / inputs["report-dir"], "site": Path(env["PYTHONPATH"]), "cwd": tmp}
 
 
 def test_action_declares_its_inputs():
@@ -98,10 +99,20 @@ def test_action_declares_its_inputs():
     assert ACTION["runs"]["using"] == "composite"
 
 
-def test_action_runs_summarises_uploads_and_fails_the_job(tmp_path):
+@pytest.fixture(scope="module")
+def server():
     with ReferenceServer(faults=["wrong-first-event"]) as srv:
-        got = run_action({"base-url": srv.base_url, "model": "reference-echo", "api-key": KEY, "name": "ref-broken",
-                          "headers": "X-Route: blue\n\nX-Team: conformance\n"}, tmp_path)
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def broken_run(server, tmp_path_factory):
+    return run_action({"base-url": server.base_url, "model": "reference-echo", "api-key": KEY, "name": "ref-broken",
+                       "headers": "X-Route: blue\n\nX-Team: conformance\n"}, tmp_path_factory.mktemp("action"))
+
+
+def test_action_runs_summarises_uploads_and_fails_the_job(broken_run):
+    got = broken_run
     # The install step installed the package with its data (templates, schemas), which the run step used.
     installed = got["site"] / "conformance"
     assert (installed / "report" / "templates" / "report.html.j2").is_file()
@@ -116,8 +127,8 @@ def test_action_runs_summarises_uploads_and_fails_the_job(tmp_path):
     # The reports are uploaded under the target's name.
     (upload,) = got["uploads"]
     assert upload["name"] == "conformance-ref-broken"
-    assert {p.name for p in Path(tmp_path / upload["path"]).iterdir()} >= {"report.json", "report.md", "report.html",
-                                                                          "junit.xml"}
+    assert {p.name for p in (got["cwd"] / upload["path"]).iterdir()} >= {"report.json", "report.md", "report.html",
+                                                                        "junit.xml"}
     report = json.loads((got["report_dir"] / "report.json").read_text())
     # The headers input reached the endpoint, one header a line (blank lines ignored).
     sent = next(r["evidence"]["exchange"]["request"]["headers"] for r in report["results"]
@@ -127,15 +138,13 @@ def test_action_runs_summarises_uploads_and_fails_the_job(tmp_path):
         assert KEY not in f.read_text(errors="replace"), f.name
 
 
-def test_expected_failures_let_the_job_pass(tmp_path):
+def test_expected_failures_let_the_job_pass(server, broken_run, tmp_path):
+    failing = {r["check_id"] for r in json.loads((broken_run["report_dir"] / "report.json").read_text())["results"]
+               if r["verdict"] in ("FAIL", "ERROR")}
     expected = tmp_path / "expected.toml"
-    with ReferenceServer(faults=["wrong-first-event"]) as srv:
-        first = run_action({"base-url": srv.base_url, "model": "reference-echo"}, tmp_path / "a")
-        failing = {r["check_id"] for r in json.loads((first["report_dir"] / "report.json").read_text())["results"]
-                   if r["verdict"] in ("FAIL", "ERROR")}
-        expected.write_text("".join(f'[expected."{c}"]\nreason = "known"\n' for c in sorted(failing)))
-        got = run_action({"base-url": srv.base_url, "model": "reference-echo", "expected-failures": str(expected)},
-                         tmp_path / "b")
+    expected.write_text("".join(f'[expected."{c}"]\nreason = "known"\n' for c in sorted(failing)))
+    got = run_action({"base-url": server.base_url, "model": "reference-echo", "expected-failures": str(expected)},
+                     tmp_path / "run")
     assert failing and got["outputs"]["run"] == {"exit-code": "0"}
     assert got["statuses"][-1] == ("Fail the job by the suite's exit status", 0)
     assert got["uploads"][0]["name"] == "conformance-report"
