@@ -1,7 +1,7 @@
 """The `responses-conformance` command. Each subcommand lives in its own module, which defines
 ``add_arguments(parser)`` and ``main(args) -> int``; this file only wires them together.
 
-Exit status (docs/cli.md): 0 when no FAIL and no ERROR, 1 otherwise, 2 for bad usage.
+Exit status (docs/rules.md#contracts): 0 when no FAIL and no ERROR, 1 otherwise, 2 for bad usage.
 """
 
 from __future__ import annotations

@@ -157,6 +157,7 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
 def _why_no_report(code: int, args: argparse.Namespace) -> str:
     """The reason pytest ended without running the suite, in the user's terms (pytest's own output is off)."""
     from pytest import ExitCode as pytest_exit
+
     if code == pytest_exit.NO_TESTS_COLLECTED:
         if args.keyword:
             return (f"-k {args.keyword!r} matches no '<scenario>::<check>' item; check ids are listed by "

@@ -21,7 +21,7 @@ MEANING = {
     "ERROR": "the suite could not judge (timeout, connection, suite bug)",
     "FLAKY": "a model-dependent check passed in some trials and failed in others",
 }
-# Verdicts that make the exit status 1 (docs/cli.md).
+# Verdicts that make the exit status 1 (docs/rules.md#contracts).
 BLOCKING = {"FAIL", "ERROR"}
 # Display rank, highest first: DISPLAY_ORDER, so a FAIL is never hidden behind an ERROR (which says only that
 # the suite could not judge) in a check's badge or a compare cell.
