@@ -1,8 +1,9 @@
 """action.yml, executed step by step on this machine as a GitHub runner would, with fake GITHUB_* files.
 
-The install step really installs the repository (into a throwaway --target directory, so this venv is left
-alone); the run step runs the installed copy against a reference server with a fault; `uses:` steps are
-checked for what they would upload.
+The install step really installs the repository, into a throwaway "runner" environment whose only other
+packages are this venv's (seen through a .pth file, so pip neither reinstalls nor uninstalls them); the run step
+runs that installed copy against a reference server with a fault; `uses:` steps are checked for what they
+would upload.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +54,18 @@ def run_action(given: dict[str, str], tmp: Path) -> dict[str, Any]:
     assert not unknown, unknown
     inputs.update(given)
     tmp.mkdir(parents=True, exist_ok=True)
-    site, summary = tmp / "site", tmp / "summary.md"
+    summary = tmp / "summary.md"
     summary.write_text("")
+    runner = tmp / "runner-python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(runner)], check=True, timeout=120)
+    (site,) = (runner / "lib").glob("python*/site-packages")
+    (site / "test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTEST_", "PIP_"))},
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # python3 is this venv's
+        **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTEST_", "PIP_", "VIRTUAL_ENV"))},
+        "PATH": f"{runner / 'bin'}{os.pathsep}{os.environ['PATH']}",  # python3 is the runner's
+        "PIP_NO_DEPS": "1",  # they are there already
         "GITHUB_ACTION_PATH": str(ROOT),
         "GITHUB_STEP_SUMMARY": str(summary),
-        # The install step installs the repository under `site` (PIP_PREFIX, unlike PIP_TARGET, leaves pip's
-        # isolated build environment working), and the run step runs that installed copy.
-        "PIP_PREFIX": str(site), "PIP_NO_DEPS": "1",
-        "PYTHONPATH": str(site / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"),
     }
     outputs: dict[str, dict[str, str]] = {}
     statuses: list[tuple[str, int]] = []
@@ -90,7 +93,7 @@ def run_action(given: dict[str, str], tmp: Path) -> dict[str, Any]:
         if step["name"].startswith("Install"):
             assert proc.returncode == 0, proc.stderr[-2000:]
     return {"statuses": statuses, "outputs": outputs, "uploads": uploads, "summary": summary.read_text(),
-            "report_dir": tmp / inputs["report-dir"], "site": Path(env["PYTHONPATH"]), "cwd": tmp}
+            "report_dir": tmp / inputs["report-dir"], "site": site, "cwd": tmp}
 
 
 def test_action_declares_its_inputs():
@@ -117,6 +120,8 @@ def test_action_runs_summarises_uploads_and_fails_the_job(broken_run):
     installed = got["site"] / "conformance"
     assert (installed / "report" / "templates" / "report.html.j2").is_file()
     assert (installed / "schemas_data" / "report.schema.json").is_file()
+    # ...and left this venv's own install of the suite alone.
+    assert list(Path(sysconfig.get_paths()["purelib"]).glob("responses_conformance-*.dist-info"))
     # The run step itself succeeds; the last step fails the job with the suite's status (1: a FAIL).
     assert got["outputs"]["run"] == {"exit-code": "1"}
     assert got["statuses"][-1] == ("Fail the job by the suite's exit status", 1)

@@ -37,7 +37,8 @@
     if (ev === null) return;
     var hit = $(".l[data-e=\"" + ev + "\"]", details);
     hit.forEach(function (l) { l.classList.add("hit"); });
-    if (hit.length) hit[0].scrollIntoView({ block: "center" });
+    // Scroll the stream's own box (not the page) so the highlighted event is in view.
+    if (hit.length) { var pre = hit[0].parentNode; pre.scrollTop = Math.max(0, hit[0].offsetTop - pre.clientHeight / 3); }
   }
 
   function apply() {
