@@ -2,12 +2,14 @@
 
 All the work is elsewhere (live.runner runs scenarios, judge.py judges, report/ writes). It is not a
 pytest11 entry point: installing the suite must not change anyone else's pytest runs. conformance/suite's
-conftest loads it, and `run` passes `-p conformance.pytest_plugin`. Every option is prefixed `--rc-` so it
-can never collide with another plugin's (pytest-base-url owns `--base-url`; its value is honoured too).
+conftest loads it, and `run` passes `-p conformance.pytest_plugin`. Every option exists as `--rc-NAME`, which
+no other plugin can own, and as the plain `--NAME` wherever no other plugin has taken that name
+(pytest-base-url owns `--base-url`; its value is honoured too).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import time
 import warnings
@@ -32,12 +34,40 @@ class ConformanceWarning(UserWarning):
     """A SHOULD rule is broken (verdict WARN): the test passes, the report says WARN."""
 
 
+# Plain aliases waiting to be registered: (group, --NAME, addoption keywords).
+_PLAIN: list[tuple[Any, str, dict[str, Any]]] = []
+
+
 def _add(group: Any, name: str, **kw: Any) -> None:
-    """Register --NAME as --rc-NAME (dest given explicitly, so no other plugin's dest is touched)."""
+    """Register --rc-NAME now (dest given explicitly, so no other plugin's dest is touched) and queue --NAME."""
     group.addoption("--rc-" + name.removeprefix("--"), **kw)
+    _PLAIN.append((group, name, kw))
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def _add_plain_aliases(parser: pytest.Parser) -> None:
+    """Register each queued --NAME that no plugin loaded so far has taken (pytest has no public list of names)."""
+    taken = {n for g in (parser._anonymous, *parser._groups) for o in g.options for n in o.names()}
+    while _PLAIN:
+        group, name, kw = _PLAIN.pop(0)
+        if name not in taken:
+            group.addoption(name, **kw)
+
+
+def _installed_plugins_pending(pluginmanager: pytest.PytestPluginManager) -> bool:
+    """True when `-p` loaded us before pytest loaded the installed pytest11 plugins: their names are unknown yet."""
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return bool(importlib.metadata.entry_points(group="pytest11")) and not pluginmanager.list_plugin_distinfo()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(parser: pytest.Parser) -> None:
+    # Every plugin named by -p or installed is loaded now, and the command line is not parsed yet.
+    _add_plain_aliases(parser)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _PLAIN.clear()
     g = parser.getgroup("responses-conformance", "Responses API conformance target")
     _add(g, "--base-url", dest="rc_base_url", default=None,
          help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: pytest-base-url's --base-url, then "
@@ -65,6 +95,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
          help="with the embedded reference server: inject this fault (repeatable)")
     _add(g, "--profile", dest="rc_profile", default=None, metavar="NAME",
          help="with the embedded reference server: a vendor profile")
+    if not _installed_plugins_pending(pluginmanager):
+        _add_plain_aliases(parser)
 
 
 def target_from_options(opt: Any) -> Target | None:

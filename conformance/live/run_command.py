@@ -78,8 +78,6 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
         out += ["--name", args.name]
     if args.keyword:
         out += ["-k", args.keyword]
-    # The plugin's options are all --rc-prefixed (see pytest_plugin); pytest's own here are -c, -p, -k, --rootdir.
-    out = ["--rc-" + a[2:] if a.startswith("--") and a != "--rootdir" else a for a in out]
     return out + list(args.pytest_args)
 
 
