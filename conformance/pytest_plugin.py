@@ -34,14 +34,18 @@ class ConformanceWarning(UserWarning):
     """A SHOULD rule is broken (verdict WARN): the test passes, the report says WARN."""
 
 
-# Plain aliases waiting to be registered: (group, --NAME, addoption keywords).
+# Plain --NAME aliases waiting to be registered: (group, --NAME, addoption keywords); and the parser while
+# every other plugin is loaded, so that a name can be checked and taken at once.
 _PLAIN: list[tuple[Any, str, dict[str, Any]]] = []
+_READY: list[pytest.Parser] = []
 
 
 def _add(group: Any, name: str, **kw: Any) -> None:
-    """Register --rc-NAME now (dest given explicitly, so no other plugin's dest is touched) and queue --NAME."""
+    """Register --rc-NAME (dest given explicitly, so no other plugin's dest is touched) and --NAME where free."""
     group.addoption("--rc-" + name.removeprefix("--"), **kw)
     _PLAIN.append((group, name, kw))
+    if _READY:
+        _add_plain_aliases(_READY[0])
 
 
 def _add_plain_aliases(parser: pytest.Parser) -> None:
@@ -68,6 +72,7 @@ def pytest_load_initial_conftests(parser: pytest.Parser) -> None:
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     _PLAIN.clear()
+    _READY[:] = [] if _installed_plugins_pending(pluginmanager) else [parser]
     g = parser.getgroup("responses-conformance", "Responses API conformance target")
     _add(g, "--base-url", dest="rc_base_url", default=None,
          help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: pytest-base-url's --base-url, then "
@@ -95,8 +100,6 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
          help="with the embedded reference server: inject this fault (repeatable)")
     _add(g, "--profile", dest="rc_profile", default=None, metavar="NAME",
          help="with the embedded reference server: a vendor profile")
-    if not _installed_plugins_pending(pluginmanager):
-        _add_plain_aliases(parser)
 
 
 def target_from_options(opt: Any) -> Target | None:

@@ -129,7 +129,7 @@ def _validate(args: argparse.Namespace) -> list[str | None]:
 
 
 def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None):
-    """Run the suite once through pytest; returns the Report (UsageError, exit 2, if pytest could not start)."""
+    """Run the suite once through pytest; returns the Report (None if pytest could not start)."""
     import pytest
 
     from conformance import pytest_plugin
@@ -147,7 +147,8 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
     report = pytest_plugin.LAST_REPORT
     if report is None:
-        raise UsageError(_why_no_report(int(code), args))
+        print(f"responses-conformance run: error: {_why_no_report(int(code), args)}", file=sys.stderr)
+        return None
     console.finish(report, report_dir)
     return report
 
@@ -189,6 +190,8 @@ def main(args: argparse.Namespace) -> int:
     for name in names:
         report_dir = root / name if name and len(names) > 1 else root
         report = run_one(args, report_dir, name)
+        if report is None:
+            return 2
         for note in report.notes:
             print(f"note: {note}")
         code, lines = gate.exit_status(report, args.baseline, args.expected_failures)

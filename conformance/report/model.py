@@ -33,7 +33,7 @@ class Report:
     duration_s: float = 0.0
     mode: str = "run"  # "run" | "replay"
     notes: list[str] = field(default_factory=list)  # run-level messages (e.g. "endpoint unreachable")
-    complete: bool = True  # False when the run was stopped (signal, --max-duration) before every scenario ran
+    complete: bool = True  # False: the run was stopped (signal, --max-duration, endpoint gone, preflight)
     stop_reason: str | None = None
 
     @property
@@ -50,9 +50,9 @@ class Report:
                 "started_at": self.started_at,
                 "duration_s": round(self.duration_s, 3),
                 "summary": self.summary,
-                "notes": self.notes,
                 "complete": self.complete,
                 "stop_reason": self.stop_reason,
+                "notes": self.notes,
                 "results": [result_json(r) for r in self.results],
                 "checks": check_catalog({r.check_id for r in self.results}),
             }
