@@ -20,6 +20,7 @@ SCENARIO_IDS = {s.id for s in all_scenarios()}
 # hyphens after the dot, so JSON paths such as `usage.total_tokens` are not taken for ids.
 FAMILIES = {i.split(".", 1)[0] for i in CHECK_IDS | SCENARIO_IDS}
 _TICKED = re.compile(r"`([a-z_]+\.[a-z0-9][a-z0-9-]*)(?:::([a-z_]+\.[a-z0-9][a-z0-9-]*))?`")
+_FILE = re.compile(r"\.(py|md|json|toml|ya?ml|html|js|css|txt|xml|ini)$")  # `websocket.py` is a file, not an id
 _TOML_ID = re.compile(r'^\[expected\."([^"]+)"\]|^\s*scenarios\s*=\s*\[([^\]]*)\]', re.M)
 _LINK = re.compile(r"\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"")
 
@@ -52,7 +53,7 @@ def test_check_sources_cite_public_urls_or_the_projects_docs():
 def named_ids(text: str) -> set[str]:
     ids = set()
     for a, b in _TICKED.findall(text):
-        ids |= {i for i in (a, b) if i and i.split(".", 1)[0] in FAMILIES}
+        ids |= {i for i in (a, b) if i and i.split(".", 1)[0] in FAMILIES and not _FILE.search(i)}
     for key, scenarios in _TOML_ID.findall(text):
         ids |= {key} if key else set(re.findall(r'"([^"]+)"', scenarios))
     return ids
@@ -93,5 +94,6 @@ def test_readme_is_a_first_page():
 
 
 def test_the_id_finder_catches_wrong_ids():
-    text = '`storage.retrieve-after-create` and `stream.sequence-number`\n[expected."x.y"]\nscenarios = ["store-retrieve"]'
+    text = ('`storage.retrieve-after-create` and `stream.sequence-number`, `stream.py`\n[expected."x.y"]\n'
+            'scenarios = ["store-retrieve"]')
     assert named_ids(text) - CHECK_IDS - SCENARIO_IDS == {"storage.retrieve-after-create", "x.y", "store-retrieve"}
