@@ -22,6 +22,7 @@ def recordings_dir() -> Path:
 # rather than in each file: whole runs of the suite, every recording, a pip install, a browser, llama.cpp.
 SLOW_MODULES = {
     "test_action.py", "test_kill_matrix.py", "test_replay.py", "test_run_command.py", "test_sdk_versions.py",
+    "test_run_engine.py", "test_suite_modules.py",  # the run engine's whole runs (on main; 22 s of the subset)
 }
 SLOW_TESTS = {
     # each starts a reference server with a fault or profile and drives traffic through it
