@@ -1,13 +1,14 @@
 """The `responses-conformance` command. Each subcommand lives in its own module, which defines
 ``add_arguments(parser)`` and ``main(args) -> int``; this file only wires them together.
 
-Exit status (DESIGN §7): 0 when no FAIL and no ERROR, 1 otherwise, 2 for bad usage.
+Exit status (docs/rules.md#contracts): 0 when no FAIL and no ERROR, 1 otherwise, 2 for bad usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from conformance import __version__
@@ -23,6 +24,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default, unless it has none worth saying or its help already names it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in help_text or not action.option_strings:
+            return help_text
+        return f"{help_text} (default: %(default)s)"
+
+
 class UsageError(Exception):
     """Bad usage that argparse cannot see (e.g. an unknown fault name). Exit status 2."""
 
@@ -36,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=_HelpFormatter)
         mod = importlib.import_module(module)
         mod.add_arguments(p)
         p.set_defaults(_module=module)
@@ -45,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its usage error (status 2) or --help (0)
+        return int(exc.code or 0)
     args._argv = list(sys.argv[1:] if argv is None else argv)  # `run --targets` passes it on to each target's run
     mod = importlib.import_module(args._module)
     try:
@@ -56,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`list | head -1`): stop quietly, and keep the interpreter's final flush
+        # from raising again on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

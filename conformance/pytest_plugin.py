@@ -1,11 +1,15 @@
 """Pytest glue: target options, one session per run, scenario x check items, the report at the end.
 
-All the work is elsewhere (live.runner runs scenarios, judge.py judges, report/ writes). Installed as a
-pytest11 entry point, it stays inert unless the suite modules (conformance/suite) are collected.
+All the work is elsewhere (live.runner runs scenarios, judge.py judges, report/ writes). It is not a
+pytest11 entry point: installing the suite must not change anyone else's pytest runs. conformance/suite's
+conftest loads it, and `run` passes `-p conformance.pytest_plugin`. Every option exists as `--rc-NAME`, which
+no other plugin can own, and as the plain `--NAME` wherever no other plugin has taken that name
+(pytest-base-url owns `--base-url`; its value is honoured too).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import signal
 import threading
@@ -33,17 +37,50 @@ class ConformanceWarning(UserWarning):
     """A SHOULD rule is broken (verdict WARN): the test passes, the report says WARN."""
 
 
-def _add(group: Any, *names: str, **kw: Any) -> None:
-    try:
-        group.addoption(*names, **kw)
-    except ValueError:  # e.g. --base-url already registered by pytest-base-url: share it
-        pass
+# Plain --NAME aliases waiting to be registered: (group, --NAME, addoption keywords); and the parser while
+# every other plugin is loaded, so that a name can be checked and taken at once.
+_PLAIN: list[tuple[Any, str, dict[str, Any]]] = []
+_READY: list[pytest.Parser] = []
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def _add(group: Any, name: str, **kw: Any) -> None:
+    """Register --rc-NAME (dest given explicitly, so no other plugin's dest is touched) and --NAME where free."""
+    group.addoption("--rc-" + name.removeprefix("--"), **kw)
+    _PLAIN.append((group, name, kw))
+    if _READY:
+        _add_plain_aliases(_READY[0])
+
+
+def _add_plain_aliases(parser: pytest.Parser) -> None:
+    """Register each queued --NAME that no plugin loaded so far has taken (pytest has no public list of names)."""
+    taken = {n for g in (parser._anonymous, *parser._groups) for o in g.options for n in o.names()}
+    while _PLAIN:
+        group, name, kw = _PLAIN.pop(0)
+        if name not in taken:
+            group.addoption(name, **kw)
+
+
+def _installed_plugins_pending(pluginmanager: pytest.PytestPluginManager) -> bool:
+    """True when `-p` loaded us before pytest loaded the installed pytest11 plugins: their names are unknown yet."""
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return bool(importlib.metadata.entry_points(group="pytest11")) and not pluginmanager.list_plugin_distinfo()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(parser: pytest.Parser) -> None:
+    # Every plugin named by -p or installed is loaded now, and the command line is not parsed yet.
+    _add_plain_aliases(parser)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _PLAIN.clear()
+    _READY[:] = [] if _installed_plugins_pending(pluginmanager) else [parser]
     g = parser.getgroup("responses-conformance", "Responses API conformance target")
-    _add(g, "--base-url", dest="base_url", default=None,
-         help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else the embedded reference server)")
+    _add(g, "--base-url", dest="rc_base_url", default=None,
+         help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: pytest-base-url's --base-url, then "
+              "$OPENAI_BASE_URL, else the embedded reference server)")
+    _add(g, "--name", dest="rc_name", default=None, metavar="LABEL", help="the target's name in reports")
     _add(g, "--api-key", dest="rc_api_key", default=None, help="API key (default: $OPENAI_API_KEY)")
     _add(g, "--model", dest="rc_model", default=None, help="model id (default: the first from GET /models)")
     _add(g, "--header", dest="rc_headers", action="append", default=[], metavar="'Name: value'",
@@ -92,12 +129,13 @@ def target_from_options(opt: Any) -> Target | None:
                               f"(known: {', '.join(t.name for t in targets)})")
         t = chosen[0]
         t.headers.update(headers)
+        t.name = opt.rc_name or t.name
         return t
-    base_url = opt.base_url or os.environ.get("OPENAI_BASE_URL")
+    base_url = opt.rc_base_url or getattr(opt, "base_url", None) or os.environ.get("OPENAI_BASE_URL")
     if not base_url:
         return None
     return Target(
-        name=base_url, base_url=base_url, api_key=opt.rc_api_key or os.environ.get("OPENAI_API_KEY"),
+        name=opt.rc_name or base_url, base_url=base_url, api_key=opt.rc_api_key or os.environ.get("OPENAI_API_KEY"),
         model=opt.rc_model, headers=headers, auth_header=opt.rc_auth_header, **common,
     )
 

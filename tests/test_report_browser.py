@@ -4,17 +4,21 @@ script runs. CI installs Chromium with `apt-get install -y chromium`."""
 from __future__ import annotations
 
 import itertools
+import re
+import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conformance.verdicts import Verdict
+from conformance.cli import main as cli_main
+from conformance.report.common import DISPLAY_ORDER as ALL
 from tests.test_report_security import PAYLOAD, hostile_results
-from tests.test_report_support import catalog, result, sample_results, write  # noqa: F401
+from tests.test_report_support import catalog, sample_results, write  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
+DOCS_SHOT = Path(__file__).resolve().parent.parent / "docs" / "report-screenshot.png"
 # Without these Chromium contacts Google's services at start-up; the sandbox needs privileges CI lacks.
 FLAGS = [
     "--headless",
@@ -42,10 +46,6 @@ def chromium(args: list[str], profile_root: Path) -> str:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
-
-
-def screenshot(html: Path, png: Path, fragment: str = "", profile_root: Path | None = None) -> None:
-    chromium(["--window-size=1280,1000", "--hide-scrollbars", f"--screenshot={png}", html.as_uri() + fragment], profile_root or png.parent)
 
 
 class Dom(HTMLParser):
@@ -93,14 +93,17 @@ def report_html(tmp_path: Path, catalog: None) -> Path:
     return write(sample_results(), tmp_path / "report")["html"]
 
 
-def test_summary_and_all_rows_shown(report_html: Path, tmp_path: Path) -> None:
+def test_opens_on_problems_and_all_rows_on_request(report_html: Path, tmp_path: Path) -> None:
     dom = Dom(chromium(["--dump-dom", report_html.as_uri()], tmp_path))
     assert dom.title == "Conformance report: demo"
     assert {v: dom.ids[f"n-{v}"] for v in ("FAIL", "ERROR", "WARN", "UNSUPPORTED", "SKIP", "PASS")} == {
         "FAIL": "1", "ERROR": "1", "WARN": "1", "UNSUPPORTED": "1", "SKIP": "0", "PASS": "3"
     }
-    assert dom.ids["shown"] == "showing 7 of 7 results"
-    assert all(visible(r) for r in dom.rows.values())
+    assert dom.ids["shown"] == "showing 3 of 7 results"
+    assert sorted(r["data-verdict"] for r in dom.rows.values() if visible(r)) == ["ERROR", "FAIL", "WARN"]
+    everything = Dom(chromium(["--dump-dom", report_html.as_uri() + "#verdict=" + ",".join(ALL)], tmp_path))
+    assert everything.ids["shown"] == "showing 7 of 7 results"
+    assert all(visible(r) for r in everything.rows.values())
 
 
 def test_filter_by_fail_hides_pass_rows(report_html: Path, tmp_path: Path) -> None:
@@ -113,7 +116,7 @@ def test_filter_by_fail_hides_pass_rows(report_html: Path, tmp_path: Path) -> No
 
 
 def test_filter_by_area(report_html: Path, tmp_path: Path) -> None:
-    dom = Dom(chromium(["--dump-dom", report_html.as_uri() + "#area=errors"], tmp_path))
+    dom = Dom(chromium(["--dump-dom", report_html.as_uri() + "#area=errors&verdict=" + ",".join(ALL)], tmp_path))
     assert [c for c, hidden in dom.checks.items() if not hidden] == ["c-rtest.envelope"]
     assert dom.ids["shown"] == "showing 2 of 7 results"
 
@@ -127,6 +130,9 @@ def test_opened_evidence_shows_request_stream_timings_and_rule(report_html: Path
     assert "POST /v1/responses" in row and "<redacted>" in row  # the request, secrets redacted
     assert "#0 +0.100s" in row and "#2 +0.500s" in row and "event: response.in_progress" in row  # raw SSE with timings
     assert '"event_index": 0' in row
+    # The event the check points at is highlighted in the raw stream, and only that event.
+    hit = re.findall(r'<span class="l hit" data-e="(\d+)">', dom_text)
+    assert hit and set(hit) == {"0"}
 
 
 def test_endpoint_script_never_runs(tmp_path: Path, catalog: None) -> None:
@@ -141,8 +147,13 @@ def test_endpoint_script_never_runs(tmp_path: Path, catalog: None) -> None:
     assert dom.ids["r2"].count(PAYLOAD) >= 3
 
 
-def test_screenshot(tmp_path: Path, catalog: None) -> None:
-    html = write(sample_results() + [result("rtest.charset", Verdict.PASS, "stream-tools")], tmp_path / "report")["html"]
+def test_screenshot_refreshes_the_docs(tmp_path: Path) -> None:
+    """docs/report-screenshot.png: a real run (the reference server imitating llama.cpp), as report.html opens."""
+    report_dir = tmp_path / "report"
+    assert cli_main(["run", "--profile", "llamacpp", "--name", "llama.cpp-like", "--report-dir", str(report_dir),
+                     "-q"]) == 1
     png = tmp_path / "shot.png"
-    screenshot(html, png, "#open=r0")
+    chromium(["--window-size=1280,1100", "--hide-scrollbars", f"--screenshot={png}", (report_dir / "report.html").as_uri()],
+             tmp_path)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    shutil.copyfile(png, DOCS_SHOT)

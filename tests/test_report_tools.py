@@ -39,8 +39,10 @@ def test_compare_three_reports(tmp_path: Path, catalog: None, report_commands: N
     assert cli.main(["compare", *three_reports(tmp_path), "--out", str(out)]) == 0
     md = (out / "compare.md").read_text(encoding="utf-8")
     assert "| check | level | alpha | beta | gamma |" in md
-    assert "| `rtest.stream-order` | MUST | PASS 1/1 | **FAIL** 1/2 | **FAIL** 1/3 |" in md
-    assert "| `rtest.charset` | SHOULD | — | — | WARN 1/1 |" in md
+    # Each non-PASS cell links to its first result's evidence in that target's report.html.
+    assert ("| `rtest.stream-order` | MUST | PASS 1/1 | [**FAIL** 1/2](../beta/report.html#open=r0) "
+            "| [**FAIL** 1/3](../gamma/report.html#open=r0) |") in md
+    assert "| `rtest.charset` | SHOULD | — | — | [WARN 1/1](../gamma/report.html#open=r5) |" in md
     assert "| FAIL | 0 | 1 | 1 |" in md and "| PASS | 2 | 1 | 3 |" in md
     html = (out / "compare.html").read_text(encoding="utf-8")
     assert html.count("<th>alpha</th>") == 3 and 'title="1 FAIL, 1 PASS"' in html and "not judged" in html
@@ -173,7 +175,12 @@ def test_console_progress_on_stderr_summary_on_stdout(tmp_path: Path, catalog: N
         c.advance(r)
     c.finish(report, tmp_path)
     assert "FAIL  rtest.stream-order [stream-basic]" in err.getvalue()  # failures as they happen
-    assert "UNSUPPORTED" in out.getvalue() and "failing checks" in out.getvalue() and "report.html" in out.getvalue()
+    text = out.getvalue()
+    assert "UNSUPPORTED" in text and "report.html" in text
+    # Fix this first leads: the MUST FAIL, then the SHOULD WARN, each with where its evidence is; ERRORs apart.
+    assert text.index("Fix this first") < text.index("1. FAIL rtest.stream-order") < text.index("2. WARN rtest.charset")
+    assert f"evidence: {tmp_path / 'report.html'}#open=r0" in text
+    assert "could not judge (ERROR)" in text and "rtest.envelope" in text
 
     quiet_err, quiet_out = io.StringIO(), io.StringIO()
     q = ConsoleReporter(quiet=True, err=quiet_err, out=quiet_out)

@@ -17,7 +17,7 @@ FINISHED = ("completed", "incomplete")
     id="background.queued",
     level=Level.MUST,
     requirement="POST /responses with background: true returns at once with status queued or in_progress.",
-    source="https://platform.openai.com/docs/guides/background; OpenAI recordings (status queued); DESIGN §3 "
+    source="https://platform.openai.com/docs/guides/background; OpenAI recordings (status queued); docs/rules.md#verdicts "
            "(background silently ignored: the request runs in the foreground)",
     area="background",
     scenarios=("background.poll",),
@@ -103,7 +103,7 @@ def cancel(t: Transcript) -> Outcome | None:
     requirement="Cancelling a response that was not created with background: true is refused with a 4xx "
                 "error envelope.",
     source="https://platform.openai.com/docs/api-reference/responses/cancel (only background responses can be "
-           "cancelled); DESIGN §6 SGLang #38087",
+           "cancelled); docs/rules.md#known-deviations SGLang #38087",
     area="background",
     scenarios=("background.cancel",),
 )

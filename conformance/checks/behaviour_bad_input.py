@@ -29,7 +29,7 @@ def unknown_model_rejected(t: Transcript) -> Outcome | None:
     requirement="A request with a wrongly typed field (max_output_tokens as a string, input as a number) is "
                 "refused with a 4xx error envelope.",
     source="https://platform.openai.com/docs/api-reference/responses/create (OpenAI answers 400 invalid_type); "
-           "DESIGN §3 silent acceptance",
+           "docs/rules.md#verdicts silent acceptance",
     area="bad_input",
     scenarios=("bad_input.wrong-types",),
 )
@@ -47,7 +47,7 @@ def wrong_type_rejected(t: Transcript) -> Outcome | None:
     requirement="previous_response_id naming a response that does not exist is refused with a 4xx error "
                 "envelope, never answered without the context.",
     source="https://platform.openai.com/docs/api-reference/responses/create (OpenAI: 400 "
-           "previous_response_not_found); DESIGN §6 Ollama (previous_response_id ignored)",
+           "previous_response_not_found); docs/rules.md#known-deviations Ollama (previous_response_id ignored)",
     area="bad_input",
     scenarios=("bad_input.unknown-previous-response",),
 )

@@ -29,8 +29,8 @@ def _answer(t: Transcript) -> tuple[str, str, Outcome | None]:
     level=Level.MUST,
     requirement="With text.format json_schema (strict), the output text parses as JSON and validates against "
                 "the requested schema.",
-    source="https://platform.openai.com/docs/guides/structured-outputs; DESIGN §6 llama.cpp (text.format "
-           "ignored); DESIGN §3 silent acceptance",
+    source="https://platform.openai.com/docs/guides/structured-outputs; docs/rules.md#known-deviations llama.cpp (text.format "
+           "ignored); docs/rules.md#verdicts silent acceptance",
     area="json_mode",
     scenarios=("json_mode.json-schema",),
 )
@@ -52,7 +52,7 @@ def schema_valid(t: Transcript) -> Outcome | None:
     id="json_mode.json-object",
     level=Level.MUST,
     requirement="With text.format json_object, the output text parses as a JSON object.",
-    source="https://platform.openai.com/docs/guides/structured-outputs#json-mode; DESIGN §6 llama.cpp",
+    source="https://platform.openai.com/docs/guides/structured-outputs#json-mode; docs/rules.md#known-deviations llama.cpp",
     area="json_mode",
     scenarios=("json_mode.json-object",),
 )
@@ -74,7 +74,7 @@ def json_object(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="An invalid text.format (json_schema without a schema; an unknown type) is refused with a 4xx "
                 "error envelope, not silently ignored.",
-    source="https://platform.openai.com/docs/api-reference/responses/create (text.format); DESIGN §3 "
+    source="https://platform.openai.com/docs/api-reference/responses/create (text.format); docs/rules.md#verdicts "
            "silent acceptance",
     area="json_mode",
     scenarios=("json_mode.invalid-format",),

@@ -36,7 +36,7 @@ def _judge_status(ex: Exchange, resp: dict[str, Any], limit: int) -> Outcome:
     level=Level.MUST,
     requirement="A response cut by max_output_tokens has status incomplete and incomplete_details.reason "
                 "max_output_tokens, and uses no more output tokens than allowed.",
-    source="https://platform.openai.com/docs/api-reference/responses/object (incomplete_details); DESIGN §6 "
+    source="https://platform.openai.com/docs/api-reference/responses/object (incomplete_details); docs/rules.md#known-deviations "
            "llama.cpp (reported completed), Llama Stack (reason 'length')",
     area="limits",
     scenarios=("limits.max-output-tokens",),
@@ -57,7 +57,7 @@ def incomplete(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="A stream cut by max_output_tokens ends with a response.incomplete event whose response has "
                 "status incomplete and reason max_output_tokens.",
-    source="https://platform.openai.com/docs/api-reference/responses-streaming/response/incomplete; DESIGN §6 "
+    source="https://platform.openai.com/docs/api-reference/responses-streaming/response/incomplete; docs/rules.md#known-deviations "
            "vLLM (response.completed carrying status incomplete), llama.cpp",
     area="limits",
     scenarios=("limits.max-output-tokens-stream",),
@@ -85,7 +85,7 @@ def incomplete_stream(t: Transcript) -> Outcome | None:
     requirement="In a response cut by max_output_tokens, the last output item (the one cut short) has status "
                 "incomplete, not completed.",
     source="https://platform.openai.com/docs/api-reference/responses/object (output item status); OpenAI "
-           "recordings; DESIGN §6 vLLM #57998",
+           "recordings; docs/rules.md#known-deviations vLLM #57998",
     area="limits",
     scenarios=LIMITS,
 )

@@ -13,7 +13,7 @@ from conformance.verdicts import Level, Outcome, ok, violation
     level=Level.MUST,
     requirement="The metadata sent on create comes back identical in the created Response and when it is "
                 "retrieved.",
-    source="https://platform.openai.com/docs/api-reference/responses/object (metadata); DESIGN §3 "
+    source="https://platform.openai.com/docs/api-reference/responses/object (metadata); docs/rules.md#verdicts "
            "(silently dropped parameters)",
     area="metadata",
     scenarios=("metadata.echo",),

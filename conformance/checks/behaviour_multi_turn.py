@@ -35,7 +35,7 @@ def _turn2(t: Transcript, optional: bool) -> tuple[dict[str, Any] | None, Outcom
     id="multi_turn.previous-response-id-recall",
     level=Level.MUST,
     requirement="With previous_response_id, the model sees the earlier turn: it recalls a code word given there.",
-    source="https://platform.openai.com/docs/guides/conversation-state; DESIGN §6 Ollama (previous_response_id "
+    source="https://platform.openai.com/docs/guides/conversation-state; docs/rules.md#known-deviations Ollama (previous_response_id "
            "accepted and ignored); model-dependent",
     area="multi_turn",
     scenarios=PREV,
@@ -83,7 +83,7 @@ def _visible_output_tokens(usage: dict[str, Any]) -> int:
     requirement="A turn continued with previous_response_id bills at least the earlier turn's input and "
                 "visible output as input tokens (the history really was sent to the model).",
     source="https://platform.openai.com/docs/guides/conversation-state (previous turns are billed as input); "
-           "DESIGN §6 Ollama (previous_response_id ignored); independent of what the model says",
+           "docs/rules.md#known-deviations Ollama (previous_response_id ignored); independent of what the model says",
     area="multi_turn",
     scenarios=PREV,
 )
@@ -120,7 +120,7 @@ def manual_history_accepted(t: Transcript) -> Outcome | None:
     id="multi_turn.manual-history-recall",
     level=Level.MUST,
     requirement="With the history passed as input, the model recalls a code word from its first message.",
-    source="https://platform.openai.com/docs/guides/conversation-state; DESIGN §3 nonce checks (history items "
+    source="https://platform.openai.com/docs/guides/conversation-state; docs/rules.md#verdicts nonce checks (history items "
            "dropped); model-dependent",
     area="multi_turn",
     scenarios=("multi_turn.manual-history",),
@@ -171,7 +171,7 @@ def instructions_not_inherited(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="previous_response_id naming a response created with store: false is refused with a 4xx "
                 "error envelope (400 or 404), not served.",
-    source="https://platform.openai.com/docs/api-reference/responses/create (store); DESIGN §4 errors "
+    source="https://platform.openai.com/docs/api-reference/responses/create (store); docs/rules.md#real-traffic errors "
            "(store: false silently ignored, or a continuation without its context)",
     area="multi_turn",
     scenarios=("multi_turn.unstored-previous-response",),

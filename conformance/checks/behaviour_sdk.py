@@ -32,7 +32,7 @@ def _outcome(t: Transcript, call: str) -> tuple[dict[str, Any] | None, Outcome |
     id="sdk.create-ok",
     level=Level.MUST,
     requirement="openai-python's client.responses.create returns a Response without raising.",
-    source="openai-python 3.51.0 (pinned, Apache-2.0); DESIGN §1 (an OpenAI client must not break)",
+    source="openai-python 3.51.0 (pinned, Apache-2.0); docs/rules.md#purpose (an OpenAI client must not break)",
     area="sdk",
     scenarios=("sdk.create",),
 )
@@ -50,7 +50,7 @@ def create_ok(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="openai-python's client.responses.stream() iterates the events and get_final_response() "
                 "returns the final Response without raising.",
-    source="openai-python 3.51.0 ResponseStreamManager (its accumulator raises on a broken stream); DESIGN §5",
+    source="openai-python 3.51.0 ResponseStreamManager (its accumulator raises on a broken stream); docs/rules.md#stream-grammar",
     area="sdk",
     scenarios=("sdk.stream",),
 )
@@ -68,7 +68,7 @@ def stream_final_response(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="openai-python's client.responses.parse(text_format=<pydantic model>) returns output_parsed "
                 "as an instance of that model.",
-    source="openai-python 3.51.0 responses.parse; DESIGN §6 llama.cpp (text.format ignored)",
+    source="openai-python 3.51.0 responses.parse; docs/rules.md#known-deviations llama.cpp (text.format ignored)",
     area="sdk",
     scenarios=("sdk.parse",),
 )

@@ -30,8 +30,8 @@ def _created(t: Transcript) -> Outcome | None:
     level=Level.SHOULD,
     requirement="A create with store: true that is accepted reports store: true; an endpoint that does not "
                 "store refuses the request instead of answering store: false.",
-    source="https://platform.openai.com/docs/api-reference/responses/create (store); DESIGN §6 vLLM #22137 "
-           "(store disabled by default); DESIGN §3 silent acceptance",
+    source="https://platform.openai.com/docs/api-reference/responses/create (store); docs/rules.md#known-deviations vLLM #22137 "
+           "(store disabled by default); docs/rules.md#verdicts silent acceptance",
     area="storage",
     scenarios=("storage.retrieve",),
 )
@@ -175,7 +175,7 @@ def input_items_pagination(t: Transcript) -> Outcome | None:
     id="storage.deleted-not-found",
     level=Level.MUST,
     requirement="After DELETE /responses/{id} succeeds, GET /responses/{id} answers 404.",
-    source="https://platform.openai.com/docs/api-reference/responses/delete; DESIGN §4 (DELETE then GET gives "
+    source="https://platform.openai.com/docs/api-reference/responses/delete; docs/rules.md#real-traffic (DELETE then GET gives "
            "404)",
     area="storage",
     scenarios=("storage.delete",),

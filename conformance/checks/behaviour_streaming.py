@@ -23,7 +23,7 @@ def streamed_text(ex: Exchange) -> str:
     id="streaming.echo",
     level=Level.MUST,
     requirement="Asked to repeat a code word, the streamed answer contains it.",
-    source="DESIGN §3 nonce checks; model-dependent",
+    source="docs/rules.md#verdicts nonce checks; model-dependent",
     area="streaming",
     scenarios=("streaming.text",),
     model_dependent=True,

@@ -35,7 +35,7 @@ def _names(calls: list[dict[str, Any]]) -> list[Any]:
     level=Level.MUST,
     requirement="Every function_call names a declared tool, has a call_id unique in its response, and its "
                 "arguments are a JSON string valid against that tool's parameters schema.",
-    source="https://platform.openai.com/docs/guides/function-calling (strict mode); DESIGN §3",
+    source="https://platform.openai.com/docs/guides/function-calling (strict mode); docs/rules.md#verdicts",
     area="tools",
     scenarios=CALLING,
 )
@@ -70,7 +70,7 @@ def calls_well_formed(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="With tool_choice naming a function, the response calls that function (and no other), even "
                 "when the prompt asks for another tool.",
-    source="https://platform.openai.com/docs/guides/function-calling#tool-choice; DESIGN §3 (tool_choice "
+    source="https://platform.openai.com/docs/guides/function-calling#tool-choice; docs/rules.md#verdicts (tool_choice "
            "silently ignored)",
     area="tools",
     scenarios=("tools.named",),
@@ -93,7 +93,7 @@ def named_choice(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="With tool_choice required, the response calls at least one declared function, even for a "
                 "prompt that needs none.",
-    source="https://platform.openai.com/docs/guides/function-calling#tool-choice; DESIGN §3",
+    source="https://platform.openai.com/docs/guides/function-calling#tool-choice; docs/rules.md#verdicts",
     area="tools",
     scenarios=("tools.required",),
 )
@@ -112,7 +112,7 @@ def required_choice(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="With tool_choice none, the response contains no function_call, even when the prompt asks "
                 "for a tool.",
-    source="https://platform.openai.com/docs/guides/function-calling#tool-choice; DESIGN §3",
+    source="https://platform.openai.com/docs/guides/function-calling#tool-choice; docs/rules.md#verdicts",
     area="tools",
     scenarios=("tools.none",),
 )
@@ -171,7 +171,7 @@ def parallel_calls(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="With parallel_tool_calls false, a response holds at most one function_call, even when the "
                 "prompt asks for two.",
-    source="https://platform.openai.com/docs/guides/function-calling#parallel-function-calling; DESIGN §3 "
+    source="https://platform.openai.com/docs/guides/function-calling#parallel-function-calling; docs/rules.md#verdicts "
            "(parameter silently ignored). The server enforces it, so it is not model-dependent",
     area="tools",
     scenarios=("tools.parallel-disabled",),
@@ -213,7 +213,7 @@ def output_accepted(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="The answer after a function_call_output uses it: a code word in the tool output shows in "
                 "the answer.",
-    source="DESIGN §3 nonce checks (function_call_output dropped); model-dependent",
+    source="docs/rules.md#verdicts nonce checks (function_call_output dropped); model-dependent",
     area="tools",
     scenarios=("tools.round-trip",),
     model_dependent=True,
@@ -243,7 +243,7 @@ def _stream_calls(ex: Exchange) -> list[dict[str, Any]]:
     level=Level.MUST,
     requirement="A streamed forced function call arrives complete: a function_call to the named function in "
                 "the stream's items and in its terminal response.",
-    source="https://platform.openai.com/docs/api-reference/responses-streaming; DESIGN §6 SGLang #12652 (empty "
+    source="https://platform.openai.com/docs/api-reference/responses-streaming; docs/rules.md#known-deviations SGLang #12652 (empty "
            "completed.output)",
     area="tools",
     scenarios=("tools.streamed-arguments",),
@@ -270,7 +270,7 @@ def streamed_call(t: Transcript) -> Outcome | None:
     requirement="A streamed function call sends its arguments as function_call_arguments.delta events whose "
                 "concatenation equals the final arguments.",
     source="https://platform.openai.com/docs/api-reference/responses-streaming "
-           "(response.function_call_arguments.delta); DESIGN §6 gpt-oss (call only in output_item.done)",
+           "(response.function_call_arguments.delta); docs/rules.md#known-deviations gpt-oss (call only in output_item.done)",
     area="tools",
     scenarios=("tools.streamed-arguments",),
 )
@@ -300,7 +300,7 @@ def streamed_argument_events(t: Transcript) -> Outcome | None:
     level=Level.SHOULD,
     requirement="A tool in the chat-completions shape {type: function, function: {...}} is refused with a 4xx "
                 "error envelope, as OpenAI does (400, tools[0].name missing).",
-    source="DESIGN §6 gateways (seed 001): accepted by gateways, rejected by OpenAI",
+    source="docs/rules.md#known-deviations gateways (seed 001): accepted by gateways, rejected by OpenAI",
     area="tools",
     scenarios=("tools.chat-shape",),
 )

@@ -34,7 +34,7 @@ def _is_count(v: Any) -> bool:
     level=Level.MUST,
     requirement="A finished Response has usage with integer input_tokens, output_tokens and "
                 "total_tokens = input_tokens + output_tokens.",
-    source="https://platform.openai.com/docs/api-reference/responses/object (usage); DESIGN §4 "
+    source="https://platform.openai.com/docs/api-reference/responses/object (usage); docs/rules.md#real-traffic "
            "(usage is null only in created/in_progress/queued)",
     area="usage",
     scenarios=USAGE_SCENARIOS,

@@ -118,7 +118,7 @@ def response_names_conversation(t: Transcript) -> Outcome | None:
     id="conversations.context-carried",
     level=Level.MUST,
     requirement="Turn 2, created with the same `conversation`, sees turn 1: the answer carries turn 1's code word.",
-    source=f"{CREATE_DOCS} (items of the conversation are prepended); DESIGN §3 (silent acceptance)",
+    source=f"{CREATE_DOCS} (items of the conversation are prepended); docs/rules.md#verdicts (silent acceptance)",
     area=AREA,
     scenarios=SCENARIOS,
     model_dependent=True,

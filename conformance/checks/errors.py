@@ -68,7 +68,7 @@ def _looks_like_error(body: Any) -> bool:
     id="errors.envelope",
     level=Level.MUST,
     requirement='A 4xx/5xx body is {"error": {"message": str, "type": str, "param": str|null, "code": str|null}}.',
-    source=f"{DOCS}; DESIGN §4; xAI {{code, error}}, TensorRT-LLM top-level, FastAPI {{detail}} bodies",
+    source=f"{DOCS}; docs/rules.md#real-traffic; xAI {{code, error}}, TensorRT-LLM top-level, FastAPI {{detail}} bodies",
     area=AREA,
 )
 def envelope(ex: Exchange) -> Outcome | None:
@@ -110,7 +110,7 @@ def code_string(ex: Exchange) -> Outcome | None:
     id="errors.status-class",
     level=Level.MUST,
     requirement="An error body comes with a 4xx/5xx status, never a 2xx; every status is a valid HTTP status.",
-    source="DESIGN §4; clients decide success on the status alone and would parse the error as a result",
+    source="docs/rules.md#real-traffic; clients decide success on the status alone and would parse the error as a result",
     area=AREA,
 )
 def status_class(ex: Exchange) -> Outcome | None:
@@ -128,7 +128,7 @@ def status_class(ex: Exchange) -> Outcome | None:
     stream_only=True,
     level=Level.MUST,
     requirement="A `stream: true` request rejected before generation gets a 4xx JSON error, not a 2xx stream.",
-    source="DESIGN §4 (OpenAI answers invalid stream requests 400/401 with a JSON body)",
+    source="docs/rules.md#real-traffic (OpenAI answers invalid stream requests 400/401 with a JSON body)",
     area=AREA,
     state=FramingState,
 )
@@ -152,7 +152,7 @@ def stream_rejection_status(ex: Exchange) -> Outcome | None:
     level=Level.SHOULD,
     requirement="A 4xx/5xx JSON error body is labelled application/json.",
     # SHOULD: the OpenAI SDKs parse error bodies as JSON whatever their label.
-    source="DESIGN §4 (every OpenAI error recording is application/json)",
+    source="docs/rules.md#real-traffic (every OpenAI error recording is application/json)",
     area=AREA,
 )
 def content_type(ex: Exchange) -> Outcome | None:

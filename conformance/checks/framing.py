@@ -101,7 +101,7 @@ def framing_of(ex: Exchange) -> FramingState | None:
     id="framing.event-name-matches-type",
     level=Level.MUST,
     requirement="An SSE event's `event:` name equals the `type` in its JSON data.",
-    source="DESIGN §4, §5; openai-python dispatches on data.type, other clients on the event name",
+    source="docs/rules.md#real-traffic and #stream-grammar; openai-python dispatches on data.type, other clients on the event name",
     area=AREA,
     state=FramingState,
 )
@@ -123,7 +123,7 @@ def event_name_matches_type(st: FramingState) -> Outcome | None:
     id="framing.event-line-present",
     level=Level.SHOULD,
     requirement="Every SSE event has an `event:` line (OpenAI always sends one).",
-    source="DESIGN §4, §5; OpenRouter and AWS Bedrock send data-only events",
+    source="docs/rules.md#real-traffic and #stream-grammar; OpenRouter and AWS Bedrock send data-only events",
     area=AREA,
     state=FramingState,
 )
@@ -141,7 +141,7 @@ def event_line_present(st: FramingState) -> Outcome | None:
     id="framing.no-done-sentinel",
     level=Level.SHOULD,
     requirement="A Responses stream does not end with `data: [DONE]` (that is the Chat Completions convention).",
-    source="DESIGN §4, §5; OpenRouter and vLLM-style servers append [DONE]",
+    source="docs/rules.md#real-traffic and #stream-grammar; OpenRouter and vLLM-style servers append [DONE]",
     area=AREA,
     state=FramingState,
 )
@@ -173,7 +173,7 @@ def nothing_after_done(st: FramingState) -> Outcome | None:
     id="framing.data-is-json-object",
     level=Level.MUST,
     requirement="The `data:` of every SSE event is one JSON object.",
-    source=f"DESIGN §5; openai-python calls sse.json() on every event; {WHATWG}",
+    source=f"docs/rules.md#stream-grammar; openai-python calls sse.json() on every event; {WHATWG}",
     area=AREA,
     state=FramingState,
 )
@@ -191,7 +191,7 @@ def data_is_json_object(st: FramingState) -> Outcome | None:
     stream_only=True,
     level=Level.MUST,
     requirement="A streamed response has content type `text/event-stream` (any charset parameter is utf-8).",
-    source=f"{WHATWG} (event streams are always UTF-8); DESIGN §4",
+    source=f"{WHATWG} (event streams are always UTF-8); docs/rules.md#real-traffic",
     area=AREA,
 )
 def stream_content_type(ex: Exchange) -> Outcome | None:
@@ -212,7 +212,7 @@ def stream_content_type(ex: Exchange) -> Outcome | None:
     stream_only=True,
     level=Level.SHOULD,
     requirement="A streamed response declares `charset=utf-8` as OpenAI does.",
-    source="DESIGN §4 (all OpenAI recordings: `text/event-stream; charset=utf-8`; xAI and Bedrock omit it)",
+    source="docs/rules.md#real-traffic (all OpenAI recordings: `text/event-stream; charset=utf-8`; xAI and Bedrock omit it)",
     area=AREA,
 )
 def stream_charset(ex: Exchange) -> Outcome | None:
@@ -259,7 +259,7 @@ def _is_json(text: str) -> bool:
     stream_only=True,
     level=Level.MUST,
     requirement="A `stream: true` request is answered with an event stream, or with a 4xx/5xx JSON error.",
-    source="DESIGN §4; openai-python reads a JSON 2xx body as an empty event stream",
+    source="docs/rules.md#real-traffic; openai-python reads a JSON 2xx body as an empty event stream",
     area=AREA,
 )
 def stream_request_streams(ex: Exchange) -> Outcome | None:

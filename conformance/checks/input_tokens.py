@@ -53,7 +53,7 @@ def _count(t: Transcript, label: str) -> int | None:
     id="input_tokens.grows-with-input",
     level=Level.MUST,
     requirement="A string forty times longer counts more input tokens than the short one.",
-    source=f"{DOCS}; a count that ignores the input (a constant) is silent acceptance (DESIGN §3)",
+    source=f"{DOCS}; a count that ignores the input (a constant) is silent acceptance (docs/rules.md#verdicts)",
     area=AREA,
     scenarios=SCENARIOS,
 )

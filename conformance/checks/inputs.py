@@ -56,7 +56,7 @@ def file_answered(t: Transcript) -> Outcome | None:
     id="inputs.file-read",
     level=Level.MUST,
     requirement="When a create with input_file is answered, the answer carries the code word written in the file.",
-    source=f"{FILE_DOCS}; DESIGN §3 (an accepted file that is never read is silent acceptance)",
+    source=f"{FILE_DOCS}; docs/rules.md#verdicts (an accepted file that is never read is silent acceptance)",
     area=AREA,
     scenarios=("inputs.file",),
     model_dependent=True,

@@ -165,7 +165,7 @@ class SchemaStreamState(StreamState):
     id="schema.response",
     level=Level.MUST,
     requirement="A 2xx JSON body of create, retrieve or cancel is a valid Response object.",
-    source=f"{DOCS}/object; {SDK}; a queued or in-progress Response holds partial items (DESIGN §4)",
+    source=f"{DOCS}/object; {SDK}; a queued or in-progress Response holds partial items (docs/rules.md#real-traffic)",
     area=AREA,
 )
 def response_body(ex: Exchange) -> Outcome | None:
@@ -195,7 +195,7 @@ def input_items_body(ex: Exchange) -> Outcome | None:
     id="schema.stream-events",
     level=Level.MUST,
     requirement="Every stream event of a known type matches its own type's schema; every event has a `type`.",
-    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; DESIGN §4: items in output_item.added and in a response "
+    source=f"{DOCS}-streaming; {SDK} ResponseStreamEvent; docs/rules.md#real-traffic: items in output_item.added and in a response "
            "still in progress are partial (only id and type required); fields OpenAI had not sent yet on a "
            "recording's date are not required (docs/rules.md)",
     area=AREA,
@@ -330,7 +330,7 @@ def _format_mismatch(requested: dict[str, Any], resp: dict[str, Any]) -> str | N
     level=Level.MUST,
     requirement="When the request sets text.format, every Response of the answer echoes it in `text.format` "
                 "(each key the request set, unchanged).",
-    source=f"{DOCS}/object (text: the configuration the response was made with); DESIGN §3 (silent acceptance); "
+    source=f"{DOCS}/object (text: the configuration the response was made with); docs/rules.md#verdicts (silent acceptance); "
            "every OpenAI recording echoes the requested format",
     area=AREA,
     state=SchemaStreamState,
@@ -393,7 +393,7 @@ def _echo_mismatch(sent: dict[str, Any], resp: dict[str, Any]) -> str | None:
     requirement="Every Response of the answer echoes the request's generation parameters as sent "
                 f"({', '.join(ECHOED_PARAMETERS)}).",
     source=f"{DOCS}/object (the Response carries the configuration it was made with); every OpenAI recording "
-           "echoes each of them; DESIGN §3 (a parameter accepted and ignored often shows as a lost echo)",
+           "echoes each of them; docs/rules.md#verdicts (a parameter accepted and ignored often shows as a lost echo)",
     area=AREA,
     state=SchemaStreamState,
 )

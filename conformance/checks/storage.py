@@ -31,7 +31,7 @@ def _deleted_id(ex: Exchange) -> str | None:
     id="storage.delete-body",
     level=Level.MUST,
     requirement="A successful DELETE /v1/responses/{id} returns a JSON object with that `id` and `deleted: true`.",
-    source=f"{DOCS}; DESIGN §4; openai-dotnet reads id and deleted from the body",
+    source=f"{DOCS}; docs/rules.md#real-traffic; openai-dotnet reads id and deleted from the body",
     area=AREA,
 )
 def delete_body(ex: Exchange) -> Outcome | None:
@@ -52,7 +52,7 @@ def delete_body(ex: Exchange) -> Outcome | None:
     id="storage.delete-object",
     level=Level.SHOULD,
     requirement='The DELETE body\'s `object` is "response" (as documented) or "response.deleted" (as sent).',
-    source=f"{DOCS}; DESIGN §4 (OpenAI recordings send response.deleted)",
+    source=f"{DOCS}; docs/rules.md#real-traffic (OpenAI recordings send response.deleted)",
     area=AREA,
 )
 def delete_object(ex: Exchange) -> Outcome | None:

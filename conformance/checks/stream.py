@@ -573,7 +573,7 @@ def _walk_rule(id: str, level: Level, requirement: str, source: str) -> None:
 @_stream_check(
     "stream.first-event-created", Level.MUST,
     "The first event of a stream is response.created.",
-    "DESIGN §5; openai-python ResponseStreamState raises on any other first event",
+    "docs/rules.md#stream-grammar; openai-python ResponseStreamState raises on any other first event",
 )
 def first_event_created(m: StreamModel) -> Outcome | None:
     if m.resumed:
@@ -589,14 +589,14 @@ def first_event_created(m: StreamModel) -> Outcome | None:
 _walk_rule(
     "stream.lifecycle-order", Level.MUST,
     "response.created, then at most one response.queued, then at most one response.in_progress, all before any output.",
-    "DESIGN §5 grammar `created [queued] in_progress item* terminal`",
+    "docs/rules.md#stream-grammar grammar `created [queued] in_progress item* terminal`",
 )
 
 
 @_stream_check(
     "stream.in-progress", Level.SHOULD,
     "response.in_progress is sent after response.created (and response.queued) before any output.",
-    "DESIGN §5 grammar; every OpenAI stream sends it",
+    "docs/rules.md#stream-grammar grammar; every OpenAI stream sends it",
 )
 def in_progress_sent(m: StreamModel) -> Outcome | None:
     if m.resumed:
@@ -611,7 +611,7 @@ def in_progress_sent(m: StreamModel) -> Outcome | None:
 @_stream_check(
     "stream.response-id-stable", Level.MUST,
     "response.id is identical in every lifecycle event (created, queued, in_progress) and the terminal event.",
-    "DESIGN §5; openai-python raises 'Lifecycle response identity changed'; LiteLLM #37852 / PR #37956",
+    "docs/rules.md#stream-grammar; openai-python raises 'Lifecycle response identity changed'; LiteLLM #37852 / PR #37956",
 )
 def response_id_stable(m: StreamModel) -> Outcome | None:
     events = m.lifecycle + m.terminals
@@ -632,7 +632,7 @@ def response_id_stable(m: StreamModel) -> Outcome | None:
     "stream.terminal-event", Level.MUST,
     "A stream ends with exactly one response.completed, response.incomplete or response.failed; "
     "an error event may come only right before response.failed.",
-    "DESIGN §5; vLLM #38190 (stream ends without response.failed on error); truncated or hung streams",
+    "docs/rules.md#stream-grammar; vLLM #38190 (stream ends without response.failed on error); truncated or hung streams",
 )
 def terminal_event(m: StreamModel) -> Outcome | None:
     for err in m.errors:
@@ -659,7 +659,7 @@ _walk_rule(
     "stream.lifecycle-status", Level.MUST,
     "response.created, response.queued and response.in_progress carry a response whose status is queued or "
     "in_progress.",
-    "DESIGN §5 grammar; every OpenAI recording; a client that sees 'completed' early stops reading",
+    "docs/rules.md#stream-grammar grammar; every OpenAI recording; a client that sees 'completed' early stops reading",
 )
 
 
@@ -667,7 +667,7 @@ _walk_rule(
     "stream.response-fields-stable", Level.SHOULD,
     "The Response's created_at, model and request configuration (instructions, tools, tool_choice, "
     "temperature, max_output_tokens, metadata, ...) are the same in every lifecycle event and the terminal event.",
-    "DESIGN §5 (one response, announced then completed); every recorded stream, OpenAI's and vendors'; "
+    "docs/rules.md#stream-grammar (one response, announced then completed); every recorded stream, OpenAI's and vendors'; "
     "llama.cpp's created/in_progress carry only {id, object, status}",
 )
 
@@ -675,7 +675,7 @@ _walk_rule(
 _walk_rule(
     "stream.nothing-after-terminal", Level.MUST,
     "No event follows the terminal event (keep-alives aside).",
-    "DESIGN §5 'Nothing follows the terminal event'",
+    "docs/rules.md#stream-grammar 'Nothing follows the terminal event'",
 )
 
 # --- items ------------------------------------------------------------------------------------------------
@@ -683,32 +683,32 @@ _walk_rule(
 _walk_rule(
     "stream.item-added-once", Level.MUST,
     "Each output_index is announced by exactly one response.output_item.added.",
-    "DESIGN §5; openai-python raises 'Duplicate response output index'",
+    "docs/rules.md#stream-grammar; openai-python raises 'Duplicate response output index'",
 )
 
 _walk_rule(
     "stream.output-index-sequential", Level.MUST,
     "Items are added with output_index 0, 1, 2, … in order: an item's output_index is its place in response.output.",
-    "DESIGN §5; gpt-oss reference server (off-by-one output_index); TensorRT-LLM #19223",
+    "docs/rules.md#stream-grammar; gpt-oss reference server (off-by-one output_index); TensorRT-LLM #19223",
 )
 
 _walk_rule(
     "stream.item-event-refers-to-open-item", Level.MUST,
     "Every item sub-event (parts, deltas, done) refers to an output_index that was added and is not yet done.",
-    "DESIGN §5; openai-python raises on content before its item; LiteLLM #37852 (done for items never added); "
+    "docs/rules.md#stream-grammar; openai-python raises on content before its item; LiteLLM #37852 (done for items never added); "
     "gpt-oss reference server (function call with only output_item.done)",
 )
 
 _walk_rule(
     "stream.item-id-matches", Level.MUST,
     "The item_id of every sub-event equals the item.id from that output_index's response.output_item.added.",
-    "DESIGN §5; TensorRT-LLM #19223 (item ids differ within the stream)",
+    "docs/rules.md#stream-grammar; TensorRT-LLM #19223 (item ids differ within the stream)",
 )
 
 _walk_rule(
     "stream.item-done-identity", Level.MUST,
     "The output_item.done item has the same type, id and call_id as the output_item.added one.",
-    "DESIGN §5; openai-python raises 'Completed output item identity changed'",
+    "docs/rules.md#stream-grammar; openai-python raises 'Completed output item identity changed'",
 )
 
 
@@ -716,7 +716,7 @@ _walk_rule(
     "stream.items-done-before-terminal", Level.MUST,
     "Every added item gets its response.output_item.done (or its own completion event, such as "
     "response.mcp_list_tools.completed) before response.completed or response.incomplete.",
-    "DESIGN §4/§5; openai-python raises 'Cannot complete response with unfinished output items'; SGLang #12652; "
+    "docs/rules.md#real-traffic and #stream-grammar; openai-python raises 'Cannot complete response with unfinished output items'; SGLang #12652; "
     "OpenAI closes some mcp_list_tools items with response.mcp_list_tools.completed only",
 )
 def items_done_before_terminal(m: StreamModel) -> Outcome | None:
@@ -736,7 +736,7 @@ def items_done_before_terminal(m: StreamModel) -> Outcome | None:
 _walk_rule(
     "stream.item-done-fields-stable", Level.MUST,
     "The output_item.done item keeps the name, role and server_label that output_item.added announced.",
-    "DESIGN §5 (an item's identity is fixed when it is added); a client dispatches a function call by the name "
+    "docs/rules.md#stream-grammar (an item's identity is fixed when it is added); a client dispatches a function call by the name "
     "it saw first",
 )
 
@@ -744,14 +744,14 @@ _walk_rule(
     "stream.item-added-status", Level.MUST,
     "An item announced by response.output_item.added is not yet finished: its status is not completed or "
     "incomplete.",
-    "DESIGN §4 (added items are partial snapshots); every OpenAI recording announces items in_progress or "
+    "docs/rules.md#real-traffic (added items are partial snapshots); every OpenAI recording announces items in_progress or "
     "without a status",
 )
 
 _walk_rule(
     "stream.items-not-interleaved", Level.SHOULD,
     "Items are streamed one at a time: no output_item.added while an earlier item is not yet done.",
-    "DESIGN §5 grammar `item*` (OpenAI never interleaves items; llama.cpp does); clients that render the open "
+    "docs/rules.md#stream-grammar grammar `item*` (OpenAI never interleaves items; llama.cpp does); clients that render the open "
     "item may mix them up",
 )
 
@@ -761,7 +761,7 @@ _walk_rule(
     "stream.part-added-first", Level.MUST,
     "A content_index (summary_index) gets one content_part.added (reasoning_summary_part.added) before its "
     "deltas, annotations and done events.",
-    "DESIGN §5 message/reasoning grammar; openai-python indexes content by content_index; "
+    "docs/rules.md#stream-grammar message/reasoning grammar; openai-python indexes content by content_index; "
     "AWS Bedrock (response.reasoning_part.added)",
 )
 
@@ -769,14 +769,14 @@ _walk_rule(
     "stream.part-done", Level.MUST,
     "Every added part gets one content_part.done (reasoning_summary_part.done) before its output_item.done, "
     "and nothing for it afterwards.",
-    "DESIGN §5 message/reasoning grammar",
+    "docs/rules.md#stream-grammar message/reasoning grammar",
 )
 
 _walk_rule(
     "stream.text-done", Level.MUST,
     "Every text part closes its text with one output_text.done (refusal.done, reasoning_summary_text.done, "
     "reasoning_text.done) after its deltas and before its part is done.",
-    "DESIGN §5 message grammar; Llama Stack ogx #5309 (no output_text.done)",
+    "docs/rules.md#stream-grammar message grammar; Llama Stack ogx #5309 (no output_text.done)",
 )
 
 # --- sequence numbers -------------------------------------------------------------------------------------
@@ -785,7 +785,7 @@ _walk_rule(
 @_stream_check(
     "stream.sequence-number", Level.MUST,
     "Every event carries an integer sequence_number, strictly increasing through the stream.",
-    "DESIGN §4/§5; TensorRT-LLM #19223 (restarts); LiteLLM PR #28899 (missing); a stream recorded before "
+    "docs/rules.md#real-traffic and #stream-grammar; TensorRT-LLM #19223 (restarts); LiteLLM PR #28899 (missing); a stream recorded before "
     f"OpenAI sent it ({fielddates.FIRST_SENT['sequence_number'].since}, docs/rules.md) may lack it altogether",
 )
 def sequence_number(m: StreamModel) -> Outcome | None:
@@ -803,7 +803,7 @@ def sequence_number(m: StreamModel) -> Outcome | None:
 @_stream_check(
     "stream.sequence-contiguous", Level.SHOULD,
     "sequence_number starts at 0 (at starting_after + 1 when resuming) and goes up by exactly 1.",
-    "DESIGN §5 ('starting at 0 with steps of 1 is a SHOULD'); what OpenAI sends",
+    "docs/rules.md#stream-grammar ('starting at 0 with steps of 1 is a SHOULD'); what OpenAI sends",
 )
 def sequence_contiguous(m: StreamModel) -> Outcome | None:
     seq = m.sequence
@@ -859,7 +859,7 @@ def _text_mismatch(m: StreamModel, streams: tuple[str, ...]) -> Outcome:
     "stream.text-reconstruction", Level.MUST,
     "Concatenated output_text/refusal deltas equal the *.done text, content_part.done part and the "
     "output_item.done item's content.",
-    "DESIGN §5 reconstruction; AWS Bedrock (content_index beyond the item's content)",
+    "docs/rules.md#stream-grammar reconstruction; AWS Bedrock (content_index beyond the item's content)",
 )
 def text_reconstruction(m: StreamModel) -> Outcome | None:
     return _text_mismatch(m, MESSAGE_TEXT)
@@ -869,7 +869,7 @@ def text_reconstruction(m: StreamModel) -> Outcome | None:
     "stream.reasoning-reconstruction", Level.MUST,
     "Concatenated reasoning_summary_text/reasoning_text deltas equal the *.done text, the part's done text and "
     "the output_item.done item's summary/content.",
-    "DESIGN §5 reasoning grammar (same added → delta* → done shape as messages)",
+    "docs/rules.md#stream-grammar reasoning grammar (same added → delta* → done shape as messages)",
 )
 def reasoning_reconstruction(m: StreamModel) -> Outcome | None:
     return _text_mismatch(m, REASONING_TEXT)
@@ -879,7 +879,7 @@ def reasoning_reconstruction(m: StreamModel) -> Outcome | None:
     "stream.arguments-reconstruction", Level.MUST,
     "function_call_arguments.delta* then one .done: the deltas concatenate to .done.arguments and to the "
     "output_item.done item's arguments (likewise MCP arguments, custom tool input, code interpreter code).",
-    "DESIGN §5 function grammar; SGLang #12652",
+    "docs/rules.md#stream-grammar function grammar; SGLang #12652",
 )
 def arguments_reconstruction(m: StreamModel) -> Outcome | None:
     walked = m.outcome("stream.arguments-reconstruction")
@@ -912,7 +912,7 @@ def arguments_reconstruction(m: StreamModel) -> Outcome | None:
     "The terminal response's output equals the output_item.done items ordered by output_index "
     "(same identity and content; the final copy may add fields; an item closed by its own completion event "
     "is matched by identity).",
-    "DESIGN §5 reconstruction; SGLang #12652 (empty completed.output); TensorRT-LLM #19223",
+    "docs/rules.md#stream-grammar reconstruction; SGLang #12652 (empty completed.output); TensorRT-LLM #19223",
 )
 def output_matches_items(m: StreamModel) -> Outcome | None:
     term = m.terminal
@@ -984,7 +984,7 @@ def _first_difference(want: Any, got: Any, path: str) -> tuple[str, str, str] | 
     "stream.terminal-status", Level.MUST,
     "The terminal event matches response.status: completed ⇒ \"completed\"; incomplete ⇒ \"incomplete\" with "
     "incomplete_details.reason; failed ⇒ \"failed\" with error set.",
-    "DESIGN §5 status; vLLM (response.completed carrying status incomplete); Llama Stack",
+    "docs/rules.md#stream-grammar status; vLLM (response.completed carrying status incomplete); Llama Stack",
 )
 def terminal_status(m: StreamModel) -> Outcome | None:
     term = m.terminal
@@ -1016,7 +1016,7 @@ def _final_items(m: StreamModel) -> list[dict[str, Any]]:
 @_stream_check(
     "stream.incomplete-item-status", Level.MUST,
     "An item with status \"incomplete\" (cut short) makes the response incomplete, never completed.",
-    "DESIGN §5 status; vLLM (token limit ends with response.completed)",
+    "docs/rules.md#stream-grammar status; vLLM (token limit ends with response.completed)",
 )
 def incomplete_item_status(m: StreamModel) -> Outcome | None:
     term = m.terminal

@@ -154,7 +154,7 @@ def chained_turn(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="Turn 2 on the socket, chained with previous_response_id, sees turn 1: the answer carries the "
                 "code word planted in turn 1.",
-    source=f"{GUIDE}; DESIGN §3 (nonce checks against silent acceptance)",
+    source=f"{GUIDE}; docs/rules.md#verdicts (nonce checks against silent acceptance)",
     area=AREA,
     scenarios=("websocket.two-turns",),
     model_dependent=True,

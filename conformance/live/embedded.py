@@ -17,7 +17,8 @@ def start_embedded(opt: Any, config: Any = None) -> Iterator[Target]:
     profile = getattr(opt, "rc_profile", None)
     # A 1 ms token delay, so a background response is still running when the cancel scenario cancels it.
     with ReferenceServer(faults=faults, profile=profile, token_delay=0.001) as srv:
-        label = "reference" + "".join(f"+{f}" for f in faults) + (f"@{profile}" if profile else "")
+        label = getattr(opt, "rc_name", None) or (
+            "reference" + "".join(f"+{f}" for f in faults) + (f"@{profile}" if profile else ""))
         yield Target(
             name=label,
             base_url=srv.base_url,

@@ -16,6 +16,7 @@ from conformance.report import gate
 from conformance.report.console import ConsoleReporter
 from conformance.live.engine import DEFAULT_CONCURRENCY
 from conformance.live.target import TargetError, load_targets_file, parse_header
+from conformance.reference.profiles import PROFILES
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
 
@@ -24,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL; "
                                       "with neither, the embedded reference server)")
     p.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY); never written to any output")
+    p.add_argument("--name", metavar="LABEL", help="the target's name in reports and compare (default: the base URL)")
     p.add_argument("--model", help="model id (default: the first id from GET /models)")
     p.add_argument("--header", action="append", default=[], metavar="'Name: value'",
                    help="extra request header, repeatable (e.g. a gateway's provider-routing header)")
@@ -47,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="embedded reference server only: inject this fault (repeatable)")
-    p.add_argument("--profile", metavar="NAME", help="embedded reference server only: a vendor profile")
+    p.add_argument("--profile", choices=sorted(PROFILES), help="embedded reference server only: a vendor profile")
     p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
     p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
@@ -81,6 +83,8 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
         out += ["--fault", f]
     if args.profile:
         out += ["--profile", args.profile]
+    if args.name:
+        out += ["--name", args.name]
     if args.keyword:
         out += ["-k", args.keyword]
     return out + list(args.pytest_args)
@@ -97,12 +101,17 @@ def _validate(args: argparse.Namespace) -> list[str | None]:
             unknown = [n for n in wanted if n not in names]
             if unknown:
                 raise TargetError(f"no target {unknown[0]!r} in {args.targets} (known: {', '.join(names)})")
+            if args.name and len(wanted) > 1:
+                raise TargetError("--name names one target; with several, each is named by its [targets.NAME]")
             return list(wanted)
     except TargetError as exc:
         raise UsageError(str(exc)) from None
     if args.target:
         raise UsageError("--target needs --targets FILE")
     endpoint = args.base_url or os.environ.get("OPENAI_BASE_URL")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        source = "--base-url" if args.base_url else "$OPENAI_BASE_URL"
+        raise UsageError(f"{source} {endpoint!r} needs a scheme: http://{endpoint.split('://')[-1]} or https://...")
     if (args.fault or args.profile) and endpoint:
         raise UsageError("--fault and --profile apply to the embedded reference server; drop --base-url")
     if args.fault or args.profile:
@@ -149,11 +158,27 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
     report = pytest_plugin.LAST_REPORT
     if report is None:
-        print(f"responses-conformance run: pytest stopped before the suite ran (exit code {int(code)})", file=sys.stderr)
+        print(f"responses-conformance run: error: {_why_no_report(int(code), args)}", file=sys.stderr)
         return None
     if not any(r.check_id == "run.preflight" for r in report.results):
         console.finish(report, report_dir)  # an untestable endpoint gets one line (exit_code), not a table
     return report
+
+
+def _why_no_report(code: int, args: argparse.Namespace) -> str:
+    """The reason pytest ended without running the suite, in the user's terms (pytest's own output is off)."""
+    from pytest import ExitCode as pytest_exit
+
+    if code == pytest_exit.NO_TESTS_COLLECTED:
+        if args.keyword:
+            return (f"-k {args.keyword!r} matches no '<scenario>::<check>' item; check ids are listed by "
+                    "`responses-conformance list`, scenario ids in docs/scenarios.md")
+        return "no scenario × check item was selected"
+    if code == pytest_exit.USAGE_ERROR:
+        return "pytest refused the arguments (see its message above; --pytest-args passes them through)"
+    if code == pytest_exit.INTERRUPTED:
+        return "interrupted before the suite ran"
+    return f"pytest stopped before the suite ran (pytest exit code {code}; see the messages above)"
 
 
 class _Progress:

@@ -1,6 +1,6 @@
 """Named faults: small deviations from OpenAI's behaviour the reference server can be told to reproduce.
 
-Each fault names the real-world deviation it reproduces (DESIGN §6: project and issue/PR, or "synthetic")
+Each fault names the real-world deviation it reproduces (rules.md#known-deviations: project and issue/PR, or "synthetic")
 and is nothing but `Hooks` (see hooks.py). A check that no fault can make fail proves nothing; the
 kill-matrix test runs the suite once per fault to show which checks catch it.
 """
@@ -26,7 +26,7 @@ LIFECYCLE_TYPES = frozenset({"response.created", "response.queued", "response.in
 class Fault:
     name: str
     description: str  # what the server does differently, in one sentence
-    deviation: str  # "<project> <ref>" from DESIGN §6, or "synthetic"
+    deviation: str  # "<project> <ref>" from rules.md#known-deviations, or "synthetic"
     hooks: Hooks = Hooks()
     factory: Callable[[], Hooks] | None = None  # for a fault that keeps state: fresh hooks per server
 
@@ -702,10 +702,10 @@ _ALL = [
           "inside an `incomplete` response.", "vLLM #57998", _on_items(_items_completed_in_incomplete)),
     _fault("vllm-stream-no-failed", "A stream that fails ends without `response.failed`.", "vLLM #38190",
            events=_drop_types("response.failed")),
-    _fault("vllm-int-error-code", "`error.code` is the HTTP status as an integer.", "vLLM (DESIGN §6)",
+    _fault("vllm-int-error-code", "`error.code` is the HTTP status as an integer.", "vLLM (rules.md#known-deviations)",
            reply=_error_body(_int_code)),
     _fault("vllm-length-as-completed", "The token limit ends the stream with `response.completed` carrying "
-           "`status: incomplete`.", "vLLM (DESIGN §6)", events=_per_event(_incomplete_as_completed_event)),
+           "`status: incomplete`.", "vLLM (rules.md#known-deviations)", events=_per_event(_incomplete_as_completed_event)),
     # SGLang
     _fault("sglang-no-function-item-done", "No `response.output_item.done` for function calls.", "SGLang #12652",
            events=_per_event(_no_function_item_done)),
@@ -721,18 +721,18 @@ _ALL = [
     _fault("trtllm-error-body", "Errors are `{object: \"error\", message, type, param, code: <int>}` at top "
            "level.", "TensorRT-LLM seed openai_protocol.py", reply=_error_body(_trtllm_error)),
     # llama.cpp
-    _fault("llamacpp-no-sequence-number", "Stream events carry no `sequence_number`.", "llama.cpp (DESIGN §6)",
+    _fault("llamacpp-no-sequence-number", "Stream events carry no `sequence_number`.", "llama.cpp (rules.md#known-deviations)",
            events=_per_event(_drop_keys("sequence_number"))),
     _fault("llamacpp-no-indexes", "Stream events carry no `output_index` or `content_index`.",
-           "llama.cpp (DESIGN §6)", events=_per_event(_drop_keys("output_index", "content_index"))),
+           "llama.cpp (rules.md#known-deviations)", events=_per_event(_drop_keys("output_index", "content_index"))),
     _fault("llamacpp-ignores-text-format", "`text.format` is accepted and ignored: plain text comes back.",
-           "llama.cpp (DESIGN §6)", rewrite_request=_ignore_text_format),
+           "llama.cpp (rules.md#known-deviations)", rewrite_request=_ignore_text_format),
     _pair("llamacpp-length-as-completed", "The token limit is reported as `completed` with no "
-          "`incomplete_details`.", "llama.cpp (DESIGN §6)", _on_responses(_limit_as_completed)),
+          "`incomplete_details`.", "llama.cpp (rules.md#known-deviations)", _on_responses(_limit_as_completed)),
     # Llama Stack
     _fault("llamastack-no-output-text-done", "No `response.output_text.done` events.", "Llama Stack ogx #5309",
            events=_drop_types("response.output_text.done")),
-    _pair("llamastack-reason-length", "`incomplete_details.reason` is \"length\".", "Llama Stack (DESIGN §6)",
+    _pair("llamastack-reason-length", "`incomplete_details.reason` is \"length\".", "Llama Stack (rules.md#known-deviations)",
           _on_responses(_reason_length)),
     # LiteLLM
     _fault("litellm-done-without-added", "`response.output_item.done` for items never added.",
@@ -742,22 +742,22 @@ _ALL = [
     _fault("litellm-no-sequence-number", "Stream events carry no `sequence_number`.", "LiteLLM PR #28899",
            events=_per_event(_drop_keys("sequence_number"))),
     # gpt-oss reference server
-    _fault("gptoss-off-by-one-index", "`output_index` starts at 1.", "gpt-oss reference server (DESIGN §6)",
+    _fault("gptoss-off-by-one-index", "`output_index` starts at 1.", "gpt-oss reference server (rules.md#known-deviations)",
            events=_per_event(_shift_output_index)),
     _fault("gptoss-only-item-done", "A streamed function call is sent as a lone `response.output_item.done`.",
-           "gpt-oss reference server (DESIGN §6)", events=_whole(_only_call_item_done)),
+           "gpt-oss reference server (rules.md#known-deviations)", events=_whole(_only_call_item_done)),
     _fault("fastapi-detail-error", "Errors are FastAPI's `{\"detail\": ...}`.", "gpt-oss reference server "
-           "(DESIGN §6)", reply=_error_body(_detail_error)),
+           "(rules.md#known-deviations)", reply=_error_body(_detail_error)),
     # Others
     _pair("lmstudio-no-annotations", "`output_text` parts have no `annotations`.", "LM Studio #1089",
           _on_parts(_no_annotations)),
     _fault("ollama-stateless", "`previous_response_id` is accepted and ignored: earlier turns are not in the "
-           "context.", "Ollama (DESIGN §6)", context=_stateless),
-    _fault("openrouter-no-event-lines", "SSE events have no `event:` line.", "OpenRouter (DESIGN §6)",
+           "context.", "Ollama (rules.md#known-deviations)", context=_stateless),
+    _fault("openrouter-no-event-lines", "SSE events have no `event:` line.", "OpenRouter (rules.md#known-deviations)",
            chunks=_strip_event_lines),
-    _fault("openrouter-done-marker", "Streams end with `data: [DONE]`.", "OpenRouter (DESIGN §6)",
+    _fault("openrouter-done-marker", "Streams end with `data: [DONE]`.", "OpenRouter (rules.md#known-deviations)",
            chunks=_done_marker),
-    _fault("xai-error-body", "Errors are `{\"code\", \"error\"}`.", "xAI (DESIGN §6, vendor recordings)",
+    _fault("xai-error-body", "Errors are `{\"code\", \"error\"}`.", "xAI (rules.md#known-deviations, vendor recordings)",
            reply=_error_body(_xai_error)),
     _fault("gateway-chat-tools-accepted", "Chat-completions-shaped tools `{type, function: {...}}` are "
            "accepted instead of a 400 for `tools[0].name`.", "gateway (seed 001)", rewrite_request=_flatten_chat_tools),
@@ -948,7 +948,7 @@ _ALL = [
            "than the one it is done with.", "synthetic", events=_per_event(_added_name_differs)),
     _fault("items-interleaved", "A second output item (an empty reasoning item when there is only one) is added "
            "before the first is done.",
-           "llama.cpp (DESIGN §6)", events=_whole(_interleaved)),
+           "llama.cpp (rules.md#known-deviations)", events=_whole(_interleaved)),
     _pair("text-echo-null", "A Response made with a structured `text.format` echoes `text: null`.", "synthetic",
           _on_responses(_text_echo(lambda text: None))),
     _pair("text-format-echo-text", "A Response made with a structured `text.format` echoes "

@@ -9,6 +9,7 @@ import uvicorn
 from conformance.cli import UsageError
 from conformance.reference.app import Settings, create_app
 from conformance.reference.catalogue import UnknownName, resolve_hooks
+from conformance.reference.profiles import PROFILES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks one)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="inject a named fault (repeatable); see docs/faults.md")
-    parser.add_argument("--profile", metavar="NAME", help="behave like a documented system (trtllm, llamacpp, ...)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), help="behave like a documented system")
     parser.add_argument("--token-delay", type=float, default=0.0, metavar="SECONDS",
                         help="wait this long before each generated token (simulates a slow endpoint)")
 

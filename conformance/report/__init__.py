@@ -1,1 +1,1 @@
-"""Reports: report.json is the contract (DESIGN §7); Markdown, HTML and JUnit are rendered from it."""
+"""Reports: report.json is the contract (docs/rules.md#contracts); Markdown, HTML and JUnit are rendered from it."""

@@ -4,14 +4,15 @@ re-rendered (or compared) from the file alone."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from conformance.redact import scrub
-from conformance.verdicts import SEVERITY, Verdict
+from conformance.verdicts import Verdict
 
 # Display order: what needs action first.
 DISPLAY_ORDER = ["FAIL", "ERROR", "WARN", "FLAKY", "UNSUPPORTED", "SKIP", "PASS"]
-# DESIGN §3, shown beside the counts so a reader knows e.g. that UNSUPPORTED is not a failure.
+# docs/rules.md#verdicts, shown beside the counts so a reader knows e.g. that UNSUPPORTED is not a failure.
 MEANING = {
     "PASS": "the rule holds",
     "FAIL": "a MUST rule is broken",
@@ -21,9 +22,14 @@ MEANING = {
     "ERROR": "the suite could not judge (timeout, connection, suite bug)",
     "FLAKY": "a model-dependent check passed in some trials and failed in others",
 }
-# Verdicts that make the exit status 1 (DESIGN §7).
+# Verdicts that make the exit status 1 (docs/rules.md#contracts).
 BLOCKING = {"FAIL", "ERROR"}
-_RANK = {v.value: n for v, n in SEVERITY.items()}
+# Display rank, highest first: DISPLAY_ORDER, so a FAIL is never hidden behind an ERROR (which says only that
+# the suite could not judge) in a check's badge or a compare cell.
+_RANK = {v: len(DISPLAY_ORDER) - i for i, v in enumerate(DISPLAY_ORDER)}
+# "Fix this first": a broken rule (FAIL for MUST, WARN for SHOULD), ranked by level, then by reach.
+FIX_VERDICTS = ("FAIL", "WARN")
+LEVEL_ORDER = {"MUST": 0, "SHOULD": 1, "INFO": 2}
 
 
 def rank(verdict: str) -> int:
@@ -65,6 +71,40 @@ def one_line(text: Any, limit: int = 300, keep_end: bool = False) -> str:
         return s
     return "…" + s[1 - limit :] if keep_end else s[: limit - 1] + "…"
 
+
+def others(n: Mapping[str, int], shown: str) -> str:
+    """The blocking verdicts a cell does not show, e.g. "+4 ERROR" beside a FAIL."""
+    return ", ".join(f"+{n[v]} {v}" for v in DISPLAY_ORDER if v in BLOCKING and v != shown and n.get(v))
+
+
+@dataclass
+class Priority:
+    """One broken rule in "fix this first": a check, how far it reaches, and its first result."""
+
+    check_id: str
+    level: str
+    verdict: str
+    scenarios: int  # distinct scenarios (or replayed files) it hit
+    results: int
+    message: str
+    anchor: str  # "r<index in results>": report.html's row id of the first result (#open=<anchor>)
+
+
+def fix_first(results: list[Mapping[str, Any]]) -> list[Priority]:
+    """Distinct checks that FAIL or WARN, MUST before SHOULD, then by how many scenarios they hit."""
+    hits: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(results):
+        if r["verdict"] in FIX_VERDICTS:
+            hits[r["check_id"]].append(i)
+    out = []
+    for check_id, idx in hits.items():
+        rows = [results[i] for i in idx]
+        verdict = worst(r["verdict"] for r in rows) or "FAIL"
+        first = next(i for i in idx if results[i]["verdict"] == verdict)
+        out.append(Priority(check_id, str(rows[0].get("level") or ""), verdict, len({r["scenario"] for r in rows}),
+                            len(rows), str(results[first].get("message") or ""), f"r{first}"))
+    out.sort(key=lambda p: (LEVEL_ORDER.get(p.level, 3), FIX_VERDICTS.index(p.verdict), -p.scenarios, p.check_id))
+    return out
 
 
 def by_key(results: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:

@@ -1,12 +1,15 @@
 """`responses-conformance compare REPORT.json... --out DIR`: checks as rows, targets as columns.
 
-Each cell is the worst verdict of that check on that target over all scenarios, with how many results
-had it. Writes compare.html and compare.md.
+Each cell is the worst verdict of that check on that target over all scenarios (a FAIL is never hidden behind
+an ERROR: errors are counted beside it), with how many results had it, and links to that result's evidence
+in the target's report.html. Columns are named by each report's target name (`run --name`).
+Writes compare.html and compare.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any, Mapping
 from conformance.report.features import FEATURES, FeatureRow, compare_features_markdown, feature_rows
 from conformance.cli import UsageError
 from conformance.redact import scrub
-from conformance.report.common import DISPLAY_ORDER, area_of, counts, group_by_check, worst
+from conformance.report.common import DISPLAY_ORDER, area_of, counts, group_by_check, others, worst
 from conformance.report.html import render_page
 from conformance.report.markdown import cell as md_cell, code as md_code
 from conformance.report.model import ReportError, load_report
@@ -30,6 +33,7 @@ class Column:
     started_at: str
     suite_version: str
     summary: dict[str, int]
+    html: str  # that report's report.html, relative to the compare output directory
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Cell:
     n_worst: int
     total: int
     breakdown: str  # "3 FAIL, 9 PASS"
+    also: str  # blocking verdicts beside the worst, e.g. "+4 ERROR"
+    href: str | None  # the first worst result's evidence in that target's report.html
 
 
 @dataclass
@@ -59,16 +65,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _labels(reports: list[Mapping[str, Any]], paths: list[str]) -> list[str]:
-    names = [str((d.get("target") or {}).get("name") or Path(p).parent.name or Path(p).stem) for d, p in zip(reports, paths)]
+    # A target's name, unless it is only its URL (no --name given): then the report's folder names it better.
+    names = []
+    for d, p in zip(reports, paths):
+        t = d.get("target") or {}
+        name = str(t.get("name") or "")
+        if not name or name == t.get("base_url"):
+            name = Path(p).resolve().parent.name or name or Path(p).stem
+        names.append(name)
     # Two runs against the same target name still need distinct columns.
     return [n if names.count(n) == 1 else f"{n} ({i + 1})" for i, n in enumerate(names)]
 
 
-def build(reports: list[Mapping[str, Any]], paths: list[str]) -> tuple[list[Column], list[Row]]:
+def build(reports: list[Mapping[str, Any]], paths: list[str], out: Path | None = None) -> tuple[list[Column], list[Row]]:
+    """Columns and rows; `out` (the compare output directory) makes each cell link to its report.html."""
     columns = [
-        Column(label, path, d.get("target") or {}, str(d.get("started_at", "")), str(d.get("suite_version", "")), counts(d["results"]))
+        Column(label, path, d.get("target") or {}, str(d.get("started_at", "")), str(d.get("suite_version", "")),
+               counts(d["results"]), _html_link(path, out))
         for label, path, d in zip(_labels(reports, paths), paths, reports)
     ]
+    index = [{id(r): i for i, r in enumerate(d["results"])} for d in reports]
     catalog: dict[str, Any] = {}
     for d in reports:
         catalog.update(d.get("checks") or {})
@@ -80,18 +96,30 @@ def build(reports: list[Mapping[str, Any]], paths: list[str]) -> tuple[list[Colu
     rows = []
     for check_id, sample in first.items():
         cells: list[Cell | None] = []
-        for groups in per_report:
+        for col, idx, groups in zip(columns, index, per_report):
             results = groups.get(check_id)
             if not results:
                 cells.append(None)
                 continue
             n = counts(results)
             w = worst(r["verdict"] for r in results) or "PASS"
-            cells.append(Cell(w, n[w], len(results), ", ".join(f"{n[v]} {v}" for v in DISPLAY_ORDER if n[v])))
+            first = next(r for r in results if r["verdict"] == w)
+            # PASS results have no row of their own in report.html; anything else opens at its evidence.
+            href = f"{col.html}#open=r{idx[id(first)]}" if col.html and w != "PASS" else None
+            cells.append(Cell(w, n[w], len(results), ", ".join(f"{n[v]} {v}" for v in DISPLAY_ORDER if n[v]),
+                              others(n, w), href))
         entry = catalog.get(check_id) or {}
         rows.append(Row(check_id, area_of(sample, catalog), str(sample.get("level", "")), entry.get("requirement", ""), cells))
     rows.sort(key=lambda r: (r.area, r.check_id))
     return columns, rows
+
+
+def _html_link(report_json: str, out: Path | None) -> str:
+    """The report.html beside a report.json, relative to `out`; "" when there is none."""
+    html = Path(report_json).resolve().with_name("report.html")
+    if out is None or not html.is_file():
+        return ""
+    return Path(os.path.relpath(html, out.resolve())).as_posix()
 
 
 def render_markdown(columns: list[Column], rows: list[Row], features: list[list[FeatureRow]] | None = None) -> str:
@@ -110,9 +138,17 @@ def render_markdown(columns: list[Column], rows: list[Row], features: list[list[
     out += ["", "## Checks", "", "Worst verdict over all scenarios; `3/12` = 3 of 12 results have that verdict.", ""]
     out += [f"| check | level | {labels} |", "|---|---|" + "---|" * len(columns)]
     for r in rows:
-        cells = " | ".join(f"{'**' + c.worst + '**' if c.worst in ('FAIL', 'ERROR') else c.worst} {c.n_worst}/{c.total}" if c else "—" for c in r.cells)
+        cells = " | ".join(_md_cell(c) for c in r.cells)
         out.append(f"| {md_code(r.check_id)} | {md_cell(r.level)} | {cells} |")
     return "\n".join(out) + "\n"
+
+
+def _md_cell(c: Cell | None) -> str:
+    if c is None:
+        return "—"
+    text = f"{'**' + c.worst + '**' if c.worst in ('FAIL', 'ERROR') else c.worst} {c.n_worst}/{c.total}"
+    text += f" ({c.also})" if c.also else ""
+    return f"[{text}]({c.href})" if c.href else text
 
 
 def main(args: argparse.Namespace) -> int:
@@ -120,8 +156,8 @@ def main(args: argparse.Namespace) -> int:
         reports = [load_report(p) for p in args.reports]
     except ReportError as exc:
         raise UsageError(str(exc)) from None
-    columns, rows = build(reports, list(args.reports))
     out = Path(args.out)
+    columns, rows = build(reports, list(args.reports), out)
     out.mkdir(parents=True, exist_ok=True)
     features = [feature_rows(d["results"]) for d in reports]
     html = render_page("compare.html.j2", "compare.js", columns=columns, rows=rows,

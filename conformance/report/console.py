@@ -17,13 +17,14 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.redact import scrub
-from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, one_line
+from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, fix_first, one_line
 from conformance.report.model import Report
 from conformance.verdicts import Result
 
 if TYPE_CHECKING:
     from conformance.live.engine import ScenarioRun
 
+MAX_PRIORITIES = 10
 STYLE = {
     "PASS": "green",
     "FAIL": "bold red",
@@ -120,6 +121,7 @@ class ConsoleReporter:
             counts = ", ".join(f"{summary[v]} {v}" for v in DISPLAY_ORDER if summary[v]) or "no results"
             self.out.print(_text(f"responses-conformance: {name}: {counts} in {report.duration_s:.1f} s{where}"), soft_wrap=True)
             return
+        self._fix_first(report, report_dir)
         table = Table(title=_text(f"{name}: {len(report.results)} results in {report.duration_s:.1f} s"), title_justify="left")
         table.add_column("verdict")
         table.add_column("count", justify="right")
@@ -127,16 +129,37 @@ class ConsoleReporter:
         for v in DISPLAY_ORDER:
             table.add_row(Text(v, style=STYLE[v] if summary[v] else "dim"), str(summary[v]), MEANING[v])
         self.out.print(table)
-        failing: dict[str, list[Result]] = {}
+        errors: dict[str, list[Result]] = {}
         for r in report.results:
-            if r.verdict.value in BLOCKING:
-                failing.setdefault(r.check_id, []).append(r)
-        if failing:
-            worst = Table(title="failing checks", title_justify="left")
+            if r.verdict.value == "ERROR":
+                errors.setdefault(r.check_id, []).append(r)
+        if errors:
+            t = Table(title="could not judge (ERROR)", title_justify="left")
             for col in ("check", "results", "first message"):
-                worst.add_column(col)
-            for check_id, rs in sorted(failing.items(), key=lambda kv: -len(kv[1]))[:15]:
-                worst.add_row(_text(check_id), str(len(rs)), _text(one_line(rs[0].message, 120)))
-            self.out.print(worst)
+                t.add_column(col)
+            for check_id, rs in sorted(errors.items(), key=lambda kv: -len(kv[1]))[:5]:
+                t.add_row(_text(check_id), str(len(rs)), _text(one_line(rs[0].message, 120)))
+            self.out.print(t)
         if where:
             self.out.print(_text(where.lstrip("; ")), soft_wrap=True)
+
+    def _fix_first(self, report: Report, report_dir: str | Path | None) -> None:
+        """The broken rules, ranked (report.common.fix_first), each with where its evidence is."""
+        rows = [{"check_id": r.check_id, "verdict": r.verdict.value, "scenario": r.scenario, "level": r.level.value,
+                 "message": r.message} for r in report.results]
+        priorities = fix_first(rows)
+        if not priorities:
+            return
+        html = Path(report_dir) / "report.html" if report_dir is not None else None
+        self.out.print(Text(f"Fix this first ({len(priorities)} broken checks, MUST first, then by reach)", style="bold"))
+        for n, p in enumerate(priorities[:MAX_PRIORITIES], start=1):
+            line = Text(f"{n:>2}. ")
+            line.append(p.verdict, style=STYLE[p.verdict])
+            reach = f"{p.scenarios} scenario{'s' if p.scenarios != 1 else ''}"
+            line.append(_text(f" {p.check_id} ({p.level}, {reach}): {one_line(p.message, 160)}"))
+            self.out.print(line, soft_wrap=True)
+            if html is not None:
+                self.out.print(_text(f"    evidence: {html}#open={p.anchor}"), soft_wrap=True, style="dim")
+        if len(priorities) > MAX_PRIORITIES:
+            self.out.print(_text(f"    … and {len(priorities) - MAX_PRIORITIES} more in report.html"))
+        self.out.print()

@@ -1,4 +1,4 @@
-"""The CI gate: which FAIL and ERROR results count for the exit status (DESIGN §7).
+"""The CI gate: which FAIL and ERROR results count for the exit status (docs/rules.md#contracts).
 
 Without options every FAIL and ERROR counts. With ``--baseline REPORT.json`` a result that was already
 FAIL or ERROR there, for the same (check_id, scenario), does not count; with ``--expected-failures FILE``

@@ -22,10 +22,14 @@ from typing import Any, Mapping
 
 import jinja2
 
+from conformance.report.common import DISPLAY_ORDER, MEANING, Priority, area_of, check_evidence, counts, fix_first, \
+    group_by_check, others, worst
 from conformance.report.features import feature_rows
-from conformance.report.common import DISPLAY_ORDER, MEANING, area_of, check_evidence, counts, group_by_check, worst
 from conformance.sse import parse_stream
 
+# The view report.html opens on when the run has any of these (the "problems only" preset).
+PROBLEMS = ("FAIL", "ERROR", "WARN", "FLAKY")
+MAX_PRIORITIES = 20
 _URL = re.compile(r"(https?://[^\s;,()<>\"']+)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -73,6 +77,7 @@ def pretty(value: Any) -> str:
 class SseLine:
     gutter: str  # "#3 +0.120s" on the first line of an event, else ""
     text: str
+    event: int | None  # index of the event this line belongs to, so a result can highlight its event
 
 
 @dataclass
@@ -94,6 +99,7 @@ class RowView:
     evidence: str  # the check's own evidence as JSON, or ""
     exchange: str | None  # key of the ExchangeView
     step: str
+    event_index: int | None  # the event the check points at (evidence "event_index"), highlighted in the stream
 
 
 @dataclass
@@ -105,6 +111,7 @@ class CheckView:
     source: list[tuple[str, str | None]]
     worst: str
     counts: dict[str, int]
+    also: str  # blocking verdicts beside the worst, e.g. "+4 ERROR"
     rows: list[RowView] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)  # scenarios, folded into one row
 
@@ -119,10 +126,12 @@ def exchange_view(key: str, rec: Mapping[str, Any]) -> ExchangeView:
         parsed = parse_stream(sse, offsets if isinstance(offsets, list) else None)
         starts = {e.line: e for e in parsed.events}
         lines = []
+        current: int | None = None
         for n, text in enumerate(_LINE_BREAK.split(sse), start=1):
             e = starts.get(n)
+            current = e.index if e is not None else (None if text == "" else current)
             gutter = "" if e is None else f"#{e.index}" + (f" +{e.offset_s:.3f}s" if e.offset_s is not None else "")
-            lines.append(SseLine(gutter, text))
+            lines.append(SseLine(gutter, text, current))
         if lines and lines[-1].text == "":
             lines.pop()
         timed = [e.offset_s for e in parsed.events if e.offset_s is not None]
@@ -154,7 +163,9 @@ def build_view(data: Mapping[str, Any]) -> tuple[list[tuple[str, list[CheckView]
             source=source_parts(entry.get("source", "")),
             worst=worst(r["verdict"] for r in results) or "PASS",
             counts=counts(results),
+            also="",
         )
+        c.also = others(c.counts, c.worst)
         for r in sorted(results, key=lambda r: (DISPLAY_ORDER.index(r["verdict"]), r["scenario"])):
             if r["verdict"] == "PASS":
                 c.passed.append(r["scenario"])
@@ -176,17 +187,31 @@ def build_view(data: Mapping[str, Any]) -> tuple[list[tuple[str, list[CheckView]
                     evidence=pretty(ev) if ev else "",
                     exchange=key,
                     step=str(ev.get("step", "")),
+                    event_index=_event_index(ev),
                 )
             )
         areas.setdefault(c.area, []).append(c)
     ordered = [
-        (area, sorted(checks, key=lambda c: (DISPLAY_ORDER.index(c.worst), c.id))) for area, checks in sorted(areas.items())
+        (area, sorted(checks, key=lambda c: (DISPLAY_ORDER.index(c.worst), c.id))) for area, checks in areas.items()
     ]
+    # Areas with the worst problems first (a FAIL before an ERROR), then by name.
+    ordered.sort(key=lambda a: (DISPLAY_ORDER.index(a[1][0].worst), a[0]))
     return ordered, list(exchanges.values())
+
+
+def _event_index(evidence: Mapping[str, Any]) -> int | None:
+    """The stream event a check points at: `event_index`, else the first `*_event_index` it gives."""
+    keys = ["event_index"] + sorted(k for k in evidence if k.endswith("_event_index"))
+    for k in keys:
+        v = evidence.get(k)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+    return None
 
 
 def render_html(data: Mapping[str, Any]) -> str:
     areas, exchanges = build_view(data)
+    priorities: list[Priority] = fix_first(data["results"])
     return render_page(
         "report.html.j2",
         "report.js",
@@ -195,4 +220,8 @@ def render_html(data: Mapping[str, Any]) -> str:
         areas=areas,
         exchanges=exchanges,
         features=feature_rows(data["results"]),
+        priorities=priorities[:MAX_PRIORITIES],
+        more_priorities=max(0, len(priorities) - MAX_PRIORITIES),
+        problems=any(data["summary"].get(v) for v in PROBLEMS),
+        PROBLEMS=PROBLEMS,
     )

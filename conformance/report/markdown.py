@@ -10,13 +10,15 @@ import html
 import json
 from typing import Any, Mapping
 
+from conformance.report.common import DISPLAY_ORDER, MEANING, area_of, check_evidence, counts, fix_first, \
+    group_by_check, one_line
 from conformance.report.features import features_markdown
-from conformance.report.common import DISPLAY_ORDER, MEANING, area_of, check_evidence, counts, group_by_check, one_line
 
 LISTED = ["FAIL", "ERROR", "WARN", "FLAKY"]
 MAX_ROWS_PER_CHECK = 10
 MAX_ROWS = 300
 MAX_DETAILS = 50
+MAX_PRIORITIES = 10
 
 
 def cell(text: Any, limit: int = 300, keep_end: bool = False) -> str:
@@ -34,9 +36,6 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     results = data["results"]
     summary = data["summary"]
     out = [f"# Responses API conformance: {cell(target.get('name') or 'target')}", ""]
-    if data.get("complete") is False:
-        out += [f"> **Incomplete run:** {cell(data.get('stop_reason') or 'stopped early', 1000)}. The results "
-                "below are what finished.", ""]
     facts = [
         f"model {code(str(target['model']))}" if target.get("model") else "",
         f"at {code(str(target['base_url']))}" if target.get("base_url") else "",
@@ -45,6 +44,10 @@ def render_markdown(data: Mapping[str, Any]) -> str:
         f"suite {data.get('suite_version', '')}",
     ]
     out += [" · ".join(f for f in facts if f), ""]
+    if data.get("complete") is False:
+        out += [f"> **incomplete run: {cell(data.get('stop_reason') or 'stopped before every scenario ran', 500)}.** "
+                "These results cover only what finished.", ""]
+    out += _fix_first(results, summary)
     out += ["| " + " | ".join(DISPLAY_ORDER) + " | total |", "|" + "---:|" * (len(DISPLAY_ORDER) + 1)]
     out += ["| " + " | ".join(str(summary.get(v, 0)) for v in DISPLAY_ORDER) + f" | {len(results)} |", ""]
     if summary.get("UNSUPPORTED"):
@@ -59,6 +62,24 @@ def render_markdown(data: Mapping[str, Any]) -> str:
         out += ["No FAIL, ERROR, WARN or FLAKY results.", ""]
     out += _per_check(results, catalog)
     return "\n".join(out) + "\n"
+
+
+def _fix_first(results: list[Mapping[str, Any]], summary: Mapping[str, int]) -> list[str]:
+    priorities = fix_first(results)
+    if not priorities:
+        return []
+    out = ["## Fix this first", "", "Broken rules, MUST before SHOULD, then by how many scenarios they hit; "
+           "each links to its first result's evidence in report.html.", ""]
+    for n, p in enumerate(priorities[:MAX_PRIORITIES], start=1):
+        where = f"{p.scenarios} scenario{'s' if p.scenarios != 1 else ''}"
+        out.append(f"{n}. **{p.verdict}** [{code(p.check_id)}](report.html#open={p.anchor}) ({p.level}, {where}): "
+                   f"{cell(p.message, 240)}")
+    if len(priorities) > MAX_PRIORITIES:
+        out.append(f"\n… and {len(priorities) - MAX_PRIORITIES} more broken checks under Problems.")
+    if summary.get("ERROR"):
+        out.append(f"\n{summary['ERROR']} ERROR results beside these: the suite could not judge them (a timeout, "
+                   "a refused connection).")
+    return out + [""]
 
 
 def _problems(listed: list[Mapping[str, Any]], catalog: Mapping[str, Any]) -> list[str]:

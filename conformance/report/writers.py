@@ -1,4 +1,4 @@
-"""Write every report format into one directory (DESIGN §7: report.json, report.md, report.html, junit.xml)."""
+"""Write every report format into one directory (docs/rules.md#contracts: report.json, report.md, report.html, junit.xml)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The conformance suite as pytest modules: `pytest --pyargs conformance.suite --base-url URL`."""
+"""The conformance suite as pytest modules: `pytest -p conformance.pytest_plugin --pyargs conformance.suite --base-url URL`."""

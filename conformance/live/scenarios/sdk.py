@@ -1,4 +1,4 @@
-"""SDK-compatibility tier: the pinned openai-python (3.51.0) against the target.
+"""SDK-compatibility tier: the installed openai-python (any release the pyproject range allows) against the target.
 
 Each scenario makes one SDK call and stores its outcome in ``ctx.params["sdk"]``: ``{"ok": True, ...facts}``
 or ``{"ok": False, "exception": "<module.Class>", "message": ...}``. The SDK's own HTTP traffic is recorded

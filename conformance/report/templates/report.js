@@ -1,6 +1,9 @@
 "use strict";
 (function () {
   var ALL = ["FAIL", "ERROR", "WARN", "FLAKY", "UNSUPPORTED", "SKIP", "PASS"];
+  var PROBLEMS = ["FAIL", "ERROR", "WARN", "FLAKY"];
+  // A run with problems opens on them; a clean run opens on everything.
+  var DEFAULT = document.body.getAttribute("data-default") ? document.body.getAttribute("data-default").split(",") : ALL;
   var $ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
 
   // The filter state lives in the URL fragment, so a filtered view (or one opened result) is a link:
@@ -9,7 +12,7 @@
     var p = new URLSearchParams(location.hash.slice(1));
     var v = p.get("verdict");
     return {
-      verdicts: v === null ? ALL.slice() : v.split(",").filter(function (x) { return ALL.indexOf(x) >= 0; }),
+      verdicts: v === null ? DEFAULT.slice() : v.split(",").filter(function (x) { return ALL.indexOf(x) >= 0; }),
       area: p.get("area") || "",
       q: (p.get("q") || "").toLowerCase(),
       open: p.get("open") || ""
@@ -18,7 +21,7 @@
 
   function write(s) {
     var p = new URLSearchParams();
-    if (s.verdicts.length !== ALL.length) p.set("verdict", s.verdicts.join(","));
+    if (s.verdicts.slice().sort().join() !== DEFAULT.slice().sort().join()) p.set("verdict", s.verdicts.join(","));
     if (s.area) p.set("area", s.area);
     if (s.q) p.set("q", s.q);
     location.hash = p.toString();
@@ -30,6 +33,12 @@
     var tpl = document.getElementById(key);
     if (tpl) details.querySelector(".slot").appendChild(tpl.content.cloneNode(true));
     details.setAttribute("data-filled", "1");
+    var ev = details.getAttribute("data-event");
+    if (ev === null) return;
+    var hit = $(".l[data-e=\"" + ev + "\"]", details);
+    hit.forEach(function (l) { l.classList.add("hit"); });
+    // Scroll the stream's own box (not the page) so the highlighted event is in view.
+    if (hit.length) { var pre = hit[0].parentNode; pre.scrollTop = Math.max(0, hit[0].offsetTop - pre.clientHeight / 3); }
   }
 
   function apply() {
@@ -75,7 +84,7 @@
   $("button[data-preset]").forEach(function (b) {
     b.addEventListener("click", function () {
       var s = state();
-      s.verdicts = b.getAttribute("data-preset") === "all" ? ALL.slice() : ["FAIL", "ERROR", "WARN", "FLAKY"];
+      s.verdicts = b.getAttribute("data-preset") === "all" ? ALL.slice() : PROBLEMS.slice();
       write(s);
     });
   });
