@@ -7,7 +7,7 @@
 2. A stalled endpoint: the first 3 POST /responses never answered, --request-timeout 5: ERROR results.
 3. An unreachable endpoint (a closed port): wall time, result count, exit status.
 4. A run sent SIGTERM mid-way: exit status, and whether report.json is valid and marked incomplete.
-5. Generation requests (POST /v1/responses) in a default run, counted at the proxy.
+5. Generation requests (POST /v1/responses) in a default run, counted at the proxy (the SDK tier's included).
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from conformance.live.runner import select_scenarios
 from conformance.reference.proxy import SlowProxy
 from conformance.reference.server import ReferenceServer
 
 DELAY_S = 1.0
+# Added after the request budget was set (issue 11); counted apart.
+SURFACE = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency")
 
 
 def cli(*args: str, timeout: float = 600) -> tuple[int, float, dict | None]:
@@ -50,6 +53,10 @@ def main() -> None:
         target = ["--model", srv.model]
         with SlowProxy(srv.port) as plain:
             code, fast, _ = cli("--base-url", plain.base_url(), *target)
+            posts_all = sum(p == "POST /v1/responses" for p in plain.stats.paths)
+        core = [a for s in select_scenarios() if s.family not in SURFACE for a in ("--scenario", s.id)]
+        with SlowProxy(srv.port) as plain:
+            cli("--base-url", plain.base_url(), *target, *core)
             posts = sum(p == "POST /v1/responses" for p in plain.stats.paths)
         with SlowProxy(srv.port, delay_s=DELAY_S) as slow:
             code_slow, slow_wall, report = cli("--base-url", slow.base_url(), *target)
@@ -57,7 +64,8 @@ def main() -> None:
         rows.append((f"default run, {DELAY_S:g} s before each response", f"{slow_wall:.1f} s, exit {code_slow}, "
                      f"{(report or {}).get('summary', {}).get('PASS')} PASS"))
         rows.append(("round trips on the critical path", f"{(slow_wall - fast) / DELAY_S:.1f}"))
-        rows.append(("POST /v1/responses per default run", f"{posts} (plus the SDK tier's, which share them)"))
+        rows.append(("POST /v1/responses, the families issue 8 measured (43 before)", f"{posts}"))
+        rows.append(("POST /v1/responses, a whole default run (with the API-surface families)", f"{posts_all}"))
         with SlowProxy(srv.port, stall_posts=3) as stalled:
             code, wall, report = cli("--base-url", stalled.base_url(), *target, "--request-timeout", "5")
         summary = (report or {}).get("summary", {})
