@@ -247,30 +247,7 @@ class _Server:
 
     async def input_items(self, request: Request) -> Response:
         rec = self._stored(request)
-        query = request.query_params
-        order = query.get("order", "desc")
-        if order not in ("asc", "desc"):
-            raise errors.invalid_value("order", order, ["asc", "desc"])
-        try:
-            limit = int(query.get("limit", "20"))
-        except ValueError:
-            raise errors.invalid_type("limit", "an integer", query.get("limit")) from None
-        if not 1 <= limit <= 100:
-            raise ApiError(400, f"Invalid 'limit': expected a value between 1 and 100, but got {limit} instead.",
-                           param="limit", code="invalid_value")
-        items = list(rec.request.input_items)
-        if order == "desc":
-            items.reverse()
-        after = query.get("after")
-        if after is not None:
-            ids = [i["id"] for i in items]
-            if after not in ids:
-                raise ApiError(400, f"Item with id '{after}' not found.", param="after")
-            items = items[ids.index(after) + 1:]
-        page = items[:limit]
-        body = {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
-                "has_more": len(items) > limit, "last_id": page[-1]["id"] if page else None}
-        return self.reply(Reply("input_items", 200, body))
+        return self.reply(Reply("input_items", 200, surface.page(rec.request.input_items, request)))
 
 
 def _model_card() -> dict[str, Any]:

@@ -103,7 +103,7 @@ def _new_items(body: dict[str, Any]) -> list[dict[str, Any]]:
     return input_items(raw, "items")
 
 
-def _page(items: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+def page(items: list[dict[str, Any]], request: Request) -> dict[str, Any]:
     """A cursor page (order, limit, after) as input_items and conversation items share it."""
     query = request.query_params
     order = query.get("order", "desc")
@@ -123,9 +123,9 @@ def _page(items: list[dict[str, Any]], request: Request) -> dict[str, Any]:
         if after not in ids:
             raise ApiError(400, f"Item with id '{after}' not found.", param="after")
         items = items[ids.index(after) + 1:]
-    page = items[:limit]
-    return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
-            "has_more": len(items) > limit, "last_id": page[-1]["id"] if page else None}
+    shown = items[:limit]
+    return {"object": "list", "data": shown, "first_id": shown[0]["id"] if shown else None,
+            "has_more": len(items) > limit, "last_id": shown[-1]["id"] if shown else None}
 
 
 # Compaction ----------------------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ class _Routes:
 
     async def list_items(self, request: Request) -> Response:
         conv = self.server.conversations.get(request.path_params["cid"])
-        return self.reply("conversation_items", _page(conv.items, request))
+        return self.reply("conversation_items", page(conv.items, request))
 
     async def add_items(self, request: Request) -> Response:
         conv = self.server.conversations.get(request.path_params["cid"])
