@@ -22,12 +22,11 @@ import time
 from pathlib import Path
 
 from conformance.live.runner import select_scenarios
+from conformance.live.scenario import SURFACE_FAMILIES
 from conformance.reference.proxy import SlowProxy
 from conformance.reference.server import ReferenceServer
 
 DELAY_S = 1.0
-# Added after the request budget was set (issue 11); counted apart.
-SURFACE = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency")
 
 
 def cli(*args: str, timeout: float = 600) -> tuple[int, float, dict | None]:
@@ -49,7 +48,7 @@ def closed_port() -> int:
 
 def main() -> None:
     rows: list[tuple[str, str]] = []
-    core = [a for s in select_scenarios() if s.family not in SURFACE for a in ("--scenario", s.id)]
+    core = [a for s in select_scenarios() if s.family not in SURFACE_FAMILIES for a in ("--scenario", s.id)]
     with ReferenceServer(token_delay=0.001) as srv:
         target = ["--model", srv.model]
         with SlowProxy(srv.port) as plain:

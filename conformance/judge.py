@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from typing import Iterable
 
+from conformance.checks.run import EXCHANGE_COMPLETE
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import Check
 from conformance.verdicts import SEVERITY, Kind, Outcome, Result, Verdict, error, skip, verdict_for
@@ -36,8 +37,6 @@ def _result(check: Check, scenario: str, outcome: Outcome, exchange: Exchange | 
     )
 
 
-# The one check that judges exchanges that never completed (checks/run.py); no other check sees them.
-EXCHANGE_COMPLETE = "run.exchange-complete"
 
 
 def judge(check: Check, transcript: Transcript) -> Result | None:

@@ -11,6 +11,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from conformance.checks.run import EXCHANGE_COMPLETE
 from conformance.live.runner import run_and_judge
 from conformance.live.target import Target
 from conformance.verdicts import Result, Verdict
@@ -49,7 +50,7 @@ PROVOKED = {"vllm-stream-no-failed"}
 
 def caught_by(results: list[Result], stall: bool = False) -> list[str]:
     return sorted({r.check_id for r in results if r.verdict in CAUGHT
-                   or (stall and r.verdict is Verdict.ERROR and r.check_id == "run.exchange-complete")})
+                   or (stall and r.verdict is Verdict.ERROR and r.check_id == EXCHANGE_COMPLETE)})
 
 
 def provoke_failure(fault: str) -> list[Result]:

@@ -152,7 +152,8 @@ class SuiteRun:
         self.client: RecordingClient | None = None
         self.target: Target | None = None
         self.pairs: list[tuple[Scenario, Check]] = []
-        self.on_scenario: Callable[[ScenarioRun], None] | None = None  # progress display hook
+        # Progress display hook, set before the items run (run_command's collection hook) and given to the engine.
+        self.on_scenario: Callable[[ScenarioRun], None] | None = None
         self.lazy = False  # xdist worker: run a scenario when its first item asks for it
         self.stop_reason: str | None = None
 
@@ -167,7 +168,7 @@ class SuiteRun:
             target = self._stack.enter_context(start_embedded(opt, self.config))
         self.target = target
         self.client = RecordingClient(target)
-        self.engine = Engine(target, self.client, opt.rc_concurrency, on_scenario=self._scenario_done)
+        self.engine = Engine(target, self.client, opt.rc_concurrency, on_scenario=self.on_scenario)
         self.pairs = [pair for item in items if (pair := item_pair(item)) is not None]
         if opt.rc_max_duration:
             timer = threading.Timer(opt.rc_max_duration,
@@ -193,10 +194,6 @@ class SuiteRun:
                 checks[sc.id].append(c)
                 scenarios[sc.id] = sc
         return [(scenarios[sid], checks[sid]) for sid in wanted]
-
-    def _scenario_done(self, r: ScenarioRun) -> None:
-        if self.on_scenario is not None:
-            self.on_scenario(r)
 
     def result(self, sc: Scenario, check: Check) -> tuple[bool, Result | None]:
         """(judged, result): judged is False when the run stopped before the scenario ended."""

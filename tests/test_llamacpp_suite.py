@@ -47,12 +47,12 @@ from conformance.live.llamacpp import (
     xllamacpp_version,
 )
 from conformance.live.runner import Run, run_and_judge, select_scenarios
+from conformance.live.scenario import SURFACE_FAMILIES
 from conformance.live.target import Target
 from conformance.registry import all_checks
 from conformance.report.model import Report
 from conformance.report.writers import write_all
 from conformance.verdicts import Result, Verdict
-from tests.test_llamacpp_surface import FAMILIES as SURFACE_FAMILIES
 
 # The API-surface families (websocket, compact, ...) are pinned in tests/test_llamacpp_surface.py; this file
 # pins the rest.

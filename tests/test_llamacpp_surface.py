@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import pytest
 
 from conformance.live.llamacpp import LlamaCppServer, tool_aware_template, unavailable_reason
-from conformance.live.runner import run_and_judge
+from conformance.live.runner import run_and_judge, select_scenarios
+from conformance.live.scenario import SURFACE_FAMILIES
 from conformance.live.target import Target
 from conformance.registry import get
 from conformance.verdicts import Result, Verdict
@@ -28,9 +29,8 @@ pytestmark = [
     pytest.mark.skipif(_REASON is not None, reason=f"llama.cpp server unavailable: {_REASON}"),
 ]
 
-FAMILIES = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency")
-SCENARIOS = ["websocket.two-turns", "websocket.error-then-continue", "compact.conversation", "input_tokens.count",
-             "conversations.two-turns", "inputs.image", "inputs.file", "concurrency.parallel"]
+FAMILIES = SURFACE_FAMILIES
+SCENARIOS = [s.id for s in select_scenarios() if s.family in FAMILIES]
 U, P, F, S = Verdict.UNSUPPORTED, Verdict.PASS, Verdict.FAIL, Verdict.SKIP
 
 # check -> (verdict, why). Protocol checks of the six families; model-dependent ones are listed in MODEL_DEPENDENT.

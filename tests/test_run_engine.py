@@ -18,6 +18,7 @@ from typing import Iterator
 import pytest
 
 from conformance.live.runner import run_suite, select_scenarios
+from conformance.live.scenario import SURFACE_FAMILIES
 from conformance.live.target import Target
 from conformance.reference.proxy import SlowProxy
 from conformance.reference.server import ReferenceServer
@@ -50,12 +51,10 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-# The API-surface families came after the request budget was set (issue 11): they are measured apart.
-SURFACE = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency")
 
 
 def test_default_run_sends_at_most_36_generation_requests_and_judges_every_check(reference) -> None:
-    core = [s.id for s in select_scenarios() if s.family not in SURFACE]
+    core = [s.id for s in select_scenarios() if s.family not in SURFACE_FAMILIES]
     with SlowProxy(reference.port) as proxy:
         run_suite(target(proxy.base_url(), reference.model), ids=core)
     posts = [p for p in proxy.stats.paths if p == "POST /v1/responses"]

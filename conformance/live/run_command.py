@@ -160,7 +160,7 @@ def run_one(args: argparse.Namespace, report_dir: Path, target_name: str | None)
     if report is None:
         print(f"responses-conformance run: error: {_why_no_report(int(code), args)}", file=sys.stderr)
         return None
-    if not any(r.check_id == "run.preflight" for r in report.results):
+    if not untestable(report):
         console.finish(report, report_dir)  # an untestable endpoint gets one line (exit_code), not a table
     return report
 
@@ -195,6 +195,13 @@ class _Progress:
         session.config.stash[RUN_KEY].on_scenario = self.console.scenario_done
 
 
+def untestable(report) -> bool:
+    """Whether the preflight found the endpoint could not be tested (its report holds that one ERROR)."""
+    from conformance.checks.run import PREFLIGHT
+
+    return any(r.check_id == PREFLIGHT for r in report.results)
+
+
 EXIT_UNTESTABLE = 3  # DESIGN §7: preflight failed (unreachable, key refused, unknown model)
 EXIT_SIGNAL = {"stopped by SIGTERM": 143, "interrupted (Ctrl-C)": 130}
 
@@ -202,7 +209,7 @@ EXIT_SIGNAL = {"stopped by SIGTERM": 143, "interrupted (Ctrl-C)": 130}
 def exit_code(report, args: argparse.Namespace) -> int:
     """The run's exit status: 3 if the endpoint could not be tested, 128+N if a signal stopped it, else the
     CI gate's (an incomplete run is never 0)."""
-    if any(r.check_id == "run.preflight" for r in report.results):
+    if untestable(report):
         print(f"responses-conformance run: {report.results[0].message}", file=sys.stderr)
         return EXIT_UNTESTABLE
     for note in report.notes:
