@@ -9,117 +9,18 @@ from __future__ import annotations
 
 import copy
 import itertools
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from conformance.reference.errors import ApiError
 from conformance.reference import surface_faults as sf
 from conformance.reference.hooks import Chunk, Event, Hooks, Reply, SocketPolicy
+from conformance.reference.faults.base import (
+    LIFECYCLE_TYPES, Fault, drop_types as _drop_types, on_items as _on_items, on_parts as _on_parts,
+    on_responses as _on_responses, pair as _pair, per_event as _per_event, responses as _responses,
+    whole as _whole, fault as _fault,
+)
 from conformance.reference.model import Context
 from conformance.reference.objects import ResponseRecord
-
-LIFECYCLE_TYPES = frozenset({"response.created", "response.queued", "response.in_progress", "response.completed",
-                             "response.incomplete", "response.failed"})
-
-
-@dataclass(frozen=True)
-class Fault:
-    name: str
-    description: str  # what the server does differently, in one sentence
-    deviation: str  # "<project> <ref>" from rules.md#known-deviations, or "synthetic"
-    hooks: Hooks = Hooks()
-    factory: Callable[[], Hooks] | None = None  # for a fault that keeps state: fresh hooks per server
-
-    def new_hooks(self) -> Hooks:
-        return self.factory() if self.factory else self.hooks
-
-
-# Helpers that build hooks --------------------------------------------------------------------------------
-
-def _per_event(func: Callable[[Event], Event | None]) -> Callable[[list[Event]], list[Event]]:
-    """An events hook applying `func` to a copy of each event; None drops the event."""
-
-    def hook(events: list[Event]) -> list[Event]:
-        out = []
-        for event in copy.deepcopy(events):
-            result = func(event)
-            if result is not None:
-                out.append(result)
-        return out
-
-    return hook
-
-
-def _whole(func: Callable[[list[Event]], list[Event]]) -> Callable[[list[Event]], list[Event]]:
-    return lambda events: func(copy.deepcopy(events))
-
-
-def _drop_types(*types: str) -> Callable[[list[Event]], list[Event]]:
-    return _per_event(lambda e: None if e.get("type") in types else e)
-
-
-def _responses(event: Event) -> Iterator[dict[str, Any]]:
-    if event.get("type") in LIFECYCLE_TYPES and isinstance(event.get("response"), dict):
-        yield event["response"]
-
-
-def _on_responses(func: Callable[[dict[str, Any]], None]) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(events hook, response hook) applying `func` to every Response, streamed or as a JSON body."""
-
-    def on_event(event: Event) -> Event:
-        for response in _responses(event):
-            func(response)
-        return event
-
-    def on_body(body: dict[str, Any]) -> dict[str, Any]:
-        body = copy.deepcopy(body)
-        func(body)
-        return body
-
-    return _per_event(on_event), on_body
-
-
-def _on_items(func: Callable[[dict[str, Any], str | None], None]) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(events hook, response hook) applying `func(item, response_status)` to every output item: in
-    output_item events (status None) and in every Response's `output`."""
-
-    def on_event(event: Event) -> Event:
-        if isinstance(event.get("item"), dict):
-            func(event["item"], None)
-        for response in _responses(event):
-            for item in response.get("output", []):
-                func(item, response.get("status"))
-        return event
-
-    def on_body(body: dict[str, Any]) -> dict[str, Any]:
-        body = copy.deepcopy(body)
-        for item in body.get("output", []):
-            func(item, body.get("status"))
-        return body
-
-    return _per_event(on_event), on_body
-
-
-def _on_parts(func: Callable[[dict[str, Any]], None]) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(events hook, response hook) applying `func` to every output_text part, wherever it appears."""
-
-    def parts_of(obj: Any) -> Iterator[dict[str, Any]]:
-        if isinstance(obj, dict):
-            if obj.get("type") == "output_text":
-                yield obj
-            for value in obj.values():
-                yield from parts_of(value)
-        elif isinstance(obj, list):
-            for value in obj:
-                yield from parts_of(value)
-
-    def apply(obj: Any) -> Any:
-        for part in parts_of(obj):
-            func(part)
-        return obj
-
-    return _per_event(apply), lambda body: apply(copy.deepcopy(body))
-
 
 def _error_body(func: Callable[[Reply], Reply]) -> Callable[[Reply], Reply]:
     return lambda reply: func(reply) if reply.route == "error" else reply
@@ -683,16 +584,7 @@ def _dict_get(obj: dict[str, Any], *keys: str) -> Any:
     return obj
 
 
-def _fault(name: str, description: str, deviation: str, **hooks: Any) -> Fault:
-    return Fault(name, description, deviation, Hooks(**hooks))
-
-
-def _pair(name: str, description: str, deviation: str,
-          hooks: tuple[Callable[..., Any], Callable[..., Any]]) -> Fault:
-    return _fault(name, description, deviation, events=hooks[0], response=hooks[1])
-
-
-_ALL = [
+FAULTS: list[Fault] = [
     # vLLM
     _fault("vllm-store-disabled", "`store: true` is accepted but nothing is stored: retrieve gives 404 and "
            "previous_response_id is not found.", "vLLM #22137", rewrite_request=_store_disabled),
@@ -960,5 +852,4 @@ _ALL = [
            "`response.created` announced.", "synthetic", events=_per_event(_terminal_model_differs)),
 ]
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
 
