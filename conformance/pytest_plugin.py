@@ -154,8 +154,10 @@ class SuiteRun:
         self.pairs: list[tuple[Scenario, Check]] = []
         # Progress display hook, set before the items run (run_command's collection hook) and given to the engine.
         self.on_scenario: Callable[[ScenarioRun], None] | None = None
-        self.lazy = False  # xdist worker: run a scenario when its first item asks for it
+        self.lazy = False  # xdist worker: run a family's scenarios when its first item arrives
         self.stop_reason: str | None = None
+        self.worker_reports: list[dict[str, Any]] = []  # pytest-xdist controller: each worker's report.json data
+        self.asked: set[tuple[str, str]] = set()  # xdist worker: the (scenario, check) items this worker ran
 
     def start(self, items: list[pytest.Item]) -> str | None:
         """Start the target and the engine, run the preflight and queue the collected scenarios. Returns why
@@ -200,8 +202,11 @@ class SuiteRun:
         engine = self.engine
         if engine is None:
             return False, None
+        self.asked.add((sc.id, check.id))
         if self.lazy and sc.id not in engine.runs and not engine.stopped:
-            engine.start(self._plan([sc.id]))
+            # An xdist worker learns its items one batch at a time; it submits the whole family of the first
+            # item it is given (with --dist loadfile, the family's module is all on this worker).
+            engine.start(self._plan(s.id for s, _ in self.pairs if s.family == sc.family), final=False)
         r = engine.wait(sc.id)
         if r is None:
             return False, None
@@ -215,6 +220,8 @@ class SuiteRun:
             out.append(pre)
         runs = self.engine.runs if self.engine else {}
         for sc, check in self.pairs:
+            if self.lazy and (sc.id, check.id) not in self.asked:
+                continue  # judged here, but the item ran on another worker: that worker reports it
             r = runs.get(sc.id)
             if r is not None and r.done.is_set() and (res := r.results.get(check.id)) is not None:
                 out.append(res)
@@ -242,6 +249,9 @@ class SuiteRun:
 
     def close(self) -> None:
         if self.engine is not None:
+            if self.lazy and not self.engine.stopped:
+                self.engine.finish_submitting()
+            self.engine.close()
             self.engine.stop("the run ended")
         if self.client is not None:
             self.client.close()
@@ -346,6 +356,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return
+    if run.worker_reports:  # pytest-xdist controller: one report of what every worker judged
+        _write_merged(session, run)
+        return
     interrupted = None
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         interrupted = run.stop_reason or "interrupted (Ctrl-C)"
@@ -356,8 +369,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         LAST_REPORT = report
         report_dir = session.config.option.rc_report_dir
         worker = getattr(session.config, "workerinput", {}).get("workerid")
-        if report_dir and worker:  # pytest-xdist: each worker reports what it ran, in a folder of its own
-            report_dir = os.path.join(report_dir, worker)
+        if worker:  # pytest-xdist: each worker reports what it ran, in a folder of its own, and to the controller
+            session.config.workeroutput["rc_report"] = report.to_json()  # type: ignore[attr-defined]
+            report_dir = report_dir and os.path.join(report_dir, worker)
         if report_dir:
             from conformance.report.writers import write_all
 
@@ -366,3 +380,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an incomplete run never passes
     finally:
         run.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist controller: keep each worker's report for the merged one (pytest_sessionfinish)."""
+    data = getattr(node, "workeroutput", {}).get("rc_report")
+    run = node.config.stash.get(RUN_KEY, None)
+    if run is not None and isinstance(data, dict):
+        run.worker_reports.append(data)
+
+
+def _write_merged(session: pytest.Session, run: SuiteRun) -> None:
+    from conformance.report.writers import merge_reports, write_data
+
+    data = merge_reports(run.worker_reports)
+    if session.config.option.rc_report_dir:
+        write_data(data, session.config.option.rc_report_dir)
+    if not data["complete"] and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

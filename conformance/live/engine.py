@@ -13,6 +13,7 @@ waits for a result is released at once. What finished is kept, and the report sa
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
@@ -31,6 +32,8 @@ from conformance.registry import Check, get
 from conformance.verdicts import Result
 
 DEFAULT_CONCURRENCY = 8
+# The most requests one scenario sends (with polls), for the bound on waiting for it (Engine.scenario_limit_s).
+MAX_EXCHANGES_PER_SCENARIO = 40
 UNREACHABLE = "the endpoint could not be reached"
 
 
@@ -44,6 +47,7 @@ class ScenarioRun:
     transcripts: list[Transcript | None] = field(default_factory=list)
     results: dict[str, Result | None] = field(default_factory=dict)  # check id -> result (None: not applicable)
     started: float | None = None
+    seq: int = -1  # queue position of its jobs (live/shared.py waits only on jobs queued before its own)
     seconds: float = 0.0
     done: threading.Event = field(default_factory=threading.Event)
     _ended: int = 0
@@ -64,7 +68,11 @@ class Engine:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._scheduled: set[tuple[str, int]] = set()
+        self._closed = threading.Event()
+        self.scenario_slack_s = 60.0  # on top of the requests' own deadlines, in scenario_limit_s
+        self._final = True  # False while more scenarios may be submitted: shared resources are kept until then
+        self._seq = itertools.count()
+        self._names = itertools.count()
         self._users: dict[str, list[tuple[ScenarioRun, Use]]] = {}  # resource key -> its scheduled users
         self._owners: set[tuple[str, str]] = set()  # (resource key, owner scenario id)
 
@@ -94,31 +102,50 @@ class Engine:
         return judge_trials(get(PREFLIGHT), [self.preflight]) if self.preflight else None
 
     # -- the pool ------------------------------------------------------------------------------------------
-    def start(self, plan: Iterable[tuple[Scenario, list[Check]]]) -> None:
-        """Queue every scenario of the plan (with the checks to judge it by) and start the workers."""
-        runs = [ScenarioRun(sc, checks, self.target.trials if sc.model_dependent else 1) for sc, checks in plan]
-        for r in runs:
-            self.runs[r.scenario.id] = r
-            r.transcripts = [None] * r.trials
-            for t in range(r.trials):
-                self._scheduled.add((r.scenario.id, t))
-            for key, how in r.scenario.uses:
-                self._users.setdefault(key, []).append((r, how))
-            for key in r.scenario.owns:
-                self._users.setdefault(key, []).append((r, Use.READ))
-                self._owners.add((key, r.scenario.id))
-        for r in sorted(runs, key=self._rank):
-            for t in range(r.trials):
-                self._queue.put((r, t))
-        for i in range(min(self.concurrency, self._queue.qsize())):
-            th = threading.Thread(target=self._work, name=f"conformance-{i}", daemon=True)
-            th.start()
-            self._threads.append(th)
-        for _ in self._threads:
-            self._queue.put(None)
+    def start(self, plan: Iterable[tuple[Scenario, list[Check]]], final: bool = True) -> None:
+        """Queue every scenario of the plan (with the checks to judge it by) and make sure the workers run.
+
+        May be called again with more scenarios (an xdist worker submits a family when its first item arrives);
+        `final` says no more will come, so preflight-made resources that no scenario reads can go now."""
+        runs = [ScenarioRun(sc, checks, self.target.trials if sc.model_dependent else 1)
+                for sc, checks in plan if sc.id not in self.runs]
+        with self._lock:
+            for r in runs:
+                self.runs[r.scenario.id] = r
+                r.transcripts = [None] * r.trials
+                for key, how in r.scenario.uses:
+                    self._users.setdefault(key, []).append((r, how))
+                for key in r.scenario.owns:
+                    self._users.setdefault(key, []).append((r, Use.READ))
+                    self._owners.add((key, r.scenario.id))
+            for r in sorted(runs, key=self._rank):
+                r.seq = next(self._seq)  # FIFO: everything queued before r has been taken by a worker when r runs
+                for t in range(r.trials):
+                    self._queue.put((r, t))
+        self._ensure_workers()
+        self._final = final
+        if final:
+            self._delete_unread()
+
+    def _ensure_workers(self) -> None:
+        """Keep `concurrency` live workers while jobs wait (a worker that died of a suite bug is replaced)."""
+        with self._lock:
+            self._threads = [th for th in self._threads if th.is_alive()]
+            while len(self._threads) < self.concurrency and not self._stopped.is_set():
+                th = threading.Thread(target=self._work, name=f"conformance-{next(self._names)}", daemon=True)
+                th.start()
+                self._threads.append(th)
+
+    def _delete_unread(self) -> None:
         for key in self.shared.keys():
             if not self._users.get(key):  # made by the preflight, read by no scenario of this run
                 self._delete(self.shared.stored_ids(key))
+
+    def finish_submitting(self) -> None:
+        """No more scenarios will be submitted (xdist worker at session end): delete what shared resources left."""
+        self._final = True
+        for key in self.shared.keys():
+            self._delete(self.shared.stored_ids(key))
 
     def _rank(self, r: ScenarioRun) -> int:
         """Owners first (-1), then plain scenarios (0); a use that must wait for lower-ranked users of the same
@@ -133,15 +160,22 @@ class Engine:
         return rank
 
     def _work(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None or self._stopped.is_set():
-                return
+        while not self._stopped.is_set():
+            try:
+                job = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                if self._closed.is_set():
+                    return
+                continue
             r, trial = job
             with self._lock:
                 if r.started is None:
                     r.started = time.monotonic()
-            transcript, stored = run_scenario(r.scenario, self.target, self.client, trial, self.shared)
+            try:
+                transcript, stored = run_scenario(r.scenario, self.target, self.client, trial, self.shared)
+            except BaseException as exc:  # run_scenario never raises; if it does, the scenario still ends
+                transcript, stored = Transcript(scenario=r.scenario.id, trial=trial), []
+                transcript.error = f"the suite failed running the scenario: {exc.__class__.__name__}: {exc}"
             self.shared.release(r.scenario.id, trial)
             if self._stopped.is_set():
                 return
@@ -167,7 +201,10 @@ class Engine:
             self.on_scenario(r)
 
     def _release_shared(self, r: ScenarioRun) -> None:
-        """Delete a shared resource's stored responses once every scheduled user of it has ended."""
+        """Delete a shared resource's stored responses once every scheduled user of it has ended (and no more
+        users can be submitted)."""
+        if not self._final:
+            return
         for key in (*r.scenario.owns, *(k for k, _ in r.scenario.uses)):
             if all(u.done.is_set() for u, _ in self._users.get(key, [])):
                 self._delete(self.shared.stored_ids(key))
@@ -183,40 +220,75 @@ class Engine:
                 return  # no DELETE here (or endpoint gone): don't insist
 
     # -- Board (live/shared.py) -----------------------------------------------------------------------------
-    def scheduled(self, scenario_id: str, trial: int) -> bool:
-        return (scenario_id, trial) in self._scheduled
+    def will_make(self, scenario_id: str, trial: int, asker: str) -> bool:
+        """Whether `scenario_id`'s job (this trial) was queued before `asker`'s and has not ended: only then may
+        the asker wait for it (a job queued later may sit behind the asker, and deadlock a small pool)."""
+        r, me = self.runs.get(scenario_id), self.runs.get(asker)
+        return (r is not None and trial < r.trials and (me is None or r.seq < me.seq)
+                and r.transcripts[trial] is None)
 
-    def wait_users(self, key: str, below: Use, timeout: float) -> None:
+    def wait_users(self, key: str, below: Use, timeout: float, asker: str) -> None:
+        me = self.runs.get(asker)
         deadline = time.monotonic() + timeout
-        for u, how in self._users.get(key, []):
-            if how < below:
+        for u, how in list(self._users.get(key, [])):
+            if how < below and (me is None or u.seq < me.seq):
                 while not u.done.wait(0.2):
                     if self._stopped.is_set() or time.monotonic() > deadline:
                         return
 
     # -- waiting and stopping ----------------------------------------------------------------------------
     def wait(self, scenario_id: str) -> ScenarioRun | None:
-        """The scenario's run once judged, or None if the run stopped before it ended."""
+        """The scenario's run once judged, or None if the run stopped before it ended.
+
+        Bounded: a job waits in the queue only while workers live (they are replaced if they die), and a
+        started scenario gets at most `scenario_limit_s`; past that it is judged ERROR, as the suite's own cut."""
         r = self.runs.get(scenario_id)
         while r is not None and not r.done.is_set():
             if self._stopped.is_set():
                 return None
-            r.done.wait(0.1)
+            if r.done.wait(0.1):
+                break
+            self._ensure_workers()
+            started = r.started
+            if started is not None and time.monotonic() - started > self.scenario_limit_s(r):
+                self._give_up(r)
         return r
 
+    def scenario_limit_s(self, r: ScenarioRun) -> float:
+        """How long a started scenario may take before the suite stops waiting for it: far beyond its requests'
+        own deadlines (every exchange is bounded by --request-timeout), so only a suite bug reaches it."""
+        return r.trials * (MAX_EXCHANGES_PER_SCENARIO * self.target.request_timeout_s + self.scenario_slack_s)
+
+    def _give_up(self, r: ScenarioRun) -> None:
+        reason = (f"the suite stopped waiting for {r.scenario.id} after {self.scenario_limit_s(r):.0f} s "
+                  "(the suite's own bound; every request has its own deadline, so this is a suite bug)")
+        for trial, t in enumerate(r.transcripts):
+            if t is None:
+                t = Transcript(scenario=r.scenario.id, trial=trial)
+                t.error = reason
+                self._finish_job(r, trial, t)
+
     def wait_all(self, timeout: float | None = None) -> bool:
+        """Wait for every scenario (each wait bounded as in `wait`); False if the run stopped or time ran out."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for r in self.runs.values():
-            while not r.done.wait(0.2):
+        for sid, r in list(self.runs.items()):
+            while not r.done.is_set():
                 if self._stopped.is_set() or (deadline is not None and time.monotonic() > deadline):
+                    return False
+                if self.wait(sid) is None:
                     return False
         return True
 
     def join(self, timeout: float) -> None:
-        """Wait (bounded) for the workers to finish their cleanup after the last scenario ended."""
+        """No more jobs: wait (bounded) for the workers to finish their cleanup after the last scenario ended."""
+        self.close()
         deadline = time.monotonic() + timeout
-        for th in self._threads:
+        for th in list(self._threads):
             th.join(max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        """No more jobs will come: idle workers end (daemons, so a stuck one never holds the process)."""
+        self._closed.set()
 
     def stop(self, reason: str) -> None:
         with self._lock:

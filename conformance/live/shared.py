@@ -7,14 +7,16 @@ made it, so exchange checks judge them exactly once and under the same scenario 
 borrow those exchanges under a label of their own (Transcript.borrow).
 
 Uses are ranked: readers, then mutators, then the destroyer (which deletes it). A use of a higher rank waits
-until every scheduled use of a lower rank has ended. The engine queues jobs in rank order, so a wait is only
-ever on a job that is already running or done, never on one still queued behind it.
+until every use of a lower rank queued before it has ended. The engine queues jobs in rank order, and a use waits
+only on jobs queued before its own (the queue is FIFO, so those are running or done), never on one still queued
+behind it: a pool of one worker, or scenarios submitted a family at a time (pytest-xdist), cannot deadlock.
 """
 
 from __future__ import annotations
 
 import enum
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
@@ -44,18 +46,18 @@ class Resource:
 class Board(Protocol):
     """What the shared resources need to know about the run's jobs (the engine implements it)."""
 
-    def scheduled(self, scenario_id: str, trial: int) -> bool: ...
+    def will_make(self, scenario_id: str, trial: int, asker: str) -> bool: ...
 
-    def wait_users(self, key: str, below: Use, timeout: float) -> None: ...
+    def wait_users(self, key: str, below: Use, timeout: float, asker: str) -> None: ...
 
 
 class _NoJobs:
     """A scenario run on its own (tests, replaying one scenario): nothing else is scheduled."""
 
-    def scheduled(self, scenario_id: str, trial: int) -> bool:
+    def will_make(self, scenario_id: str, trial: int, asker: str) -> bool:
         return False
 
-    def wait_users(self, key: str, below: Use, timeout: float) -> None:
+    def wait_users(self, key: str, below: Use, timeout: float, asker: str) -> None:
         return None
 
 
@@ -109,20 +111,34 @@ class Shared:
                     inst.stored_ids.clear()
         return out
 
+    def _claim_or_wait(self, inst: Instance, trial: int, me: str) -> None:
+        """Return once `me` should make the instance, or it is ready (or the wait limit passed). A maker that
+        ended without making it (it finished before this instance existed) is replaced by `me`, never awaited."""
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        while True:
+            with self._lock:
+                if inst.ready.is_set() or (inst.made_by == me and inst.making):
+                    return
+                if inst.made_by == me or (inst.made_by is not None and not inst.making
+                                          and not self.board.will_make(inst.made_by, trial, me)):
+                    inst.made_by, inst.making = me, True
+                    return
+            if inst.ready.wait(0.2) or time.monotonic() > deadline:
+                return
+
     def use(self, ctx: ScenarioContext, resource: Resource, how: Use, label: str | None = None) -> Instance:
         """Make the resource, or wait for its maker and borrow its exchanges (under `label`, if given)."""
         me, trial = ctx.transcript.scenario, ctx.transcript.trial
         if how > Use.READ:
-            self.board.wait_users(resource.key, how, WAIT_LIMIT_S)
-        owner_runs = resource.owner != me and self.board.scheduled(resource.owner, trial)
+            self.board.wait_users(resource.key, how, WAIT_LIMIT_S, me)
+        owner_runs = resource.owner != me and self.board.will_make(resource.owner, trial, me)
         with self._lock:
             inst = self._instances.get((resource.key, trial))
             if inst is None or inst.destroyed:
                 inst = Instance(made_by=resource.owner if owner_runs else me)
                 self._instances[(resource.key, trial)] = inst
-            making = inst.made_by == me and not inst.making and not inst.ready.is_set()
-            inst.making = inst.making or making
-        if making:
+        self._claim_or_wait(inst, trial, me)
+        if inst.made_by == me and not inst.ready.is_set():
             first = len(ctx.transcript.exchanges)
             own_ids, ctx.stored_ids = ctx.stored_ids, []
             try:
@@ -135,7 +151,6 @@ class Shared:
                 inst.stored_ids, ctx.stored_ids = ctx.stored_ids, own_ids
                 inst.ready.set()
             return inst
-        inst.ready.wait(WAIT_LIMIT_S)
         with self._lock:
             adopt = inst.made_by is None and me == resource.owner and not inst.adopted
             inst.adopted = inst.adopted or adopt
