@@ -12,7 +12,7 @@ import pytest
 from conformance.exchange import Transcript
 from conformance.judge import judge, judge_trials
 from conformance.live.runner import run_scenarios
-from conformance.live.scenario import all_scenarios
+from conformance.live.scenario import SURFACE_FAMILIES, all_scenarios
 from conformance.live.target import Target
 from conformance.reference.server import ReferenceServer
 from conformance.registry import Check, all_checks, get
@@ -24,7 +24,8 @@ TOKEN_DELAY = 0.005
 
 
 def behaviour_checks() -> list[Check]:
-    return [c for c in all_checks() if c.func.__module__.startswith("conformance.checks.behaviour_")]
+    """The transcript checks of the families that came before the API surface (SURFACE_FAMILIES)."""
+    return [c for c in all_checks() if c.scope == "transcript" and c.area not in (*SURFACE_FAMILIES, "run")]
 
 
 def run(srv: ReferenceServer, ids: list[str] | None = None, trials: int = 1) -> list[Transcript]:

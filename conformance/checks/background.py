@@ -4,7 +4,7 @@ refusal is UNSUPPORTED."""
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, last_step, not_ok, rejected
+from conformance.checks.common import final_response, last_step, not_ok, rejected
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import response_id
 from conformance.registry import transcript_check
