@@ -18,7 +18,7 @@ from conformance.live.engine import DEFAULT_CONCURRENCY
 from conformance.live.target import TargetError, load_targets_file, parse_header
 from conformance.reference.profiles import PROFILES
 
-SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -16,12 +16,9 @@ from __future__ import annotations
 import enum
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import Any, Callable, Protocol
 
-from conformance.exchange import Exchange
-
-if TYPE_CHECKING:
-    from conformance.live.scenario import ScenarioContext
+from conformance.exchange import Exchange, Transcript
 
 # The longest a scenario waits for the owner or the lower-ranked users of a resource. The engine's own
 # bounds (per-exchange deadlines, --max-duration) end those jobs well before this.
@@ -38,7 +35,15 @@ class Use(enum.IntEnum):
 class Resource:
     key: str
     owner: str  # the scenario that makes it and whose transcript judges the exchanges that made it
-    make: Callable[[ScenarioContext], dict[str, Any] | None] = field(compare=False, repr=False)
+    # Called with the ScenarioContext that makes it (live/scenario.py), which satisfies Maker and more.
+    make: Callable[[Any], dict[str, Any] | None] = field(compare=False, repr=False)
+
+
+class Maker(Protocol):
+    """What the shared resources need of a scenario's context (live/scenario.py's ScenarioContext)."""
+
+    transcript: Transcript
+    stored_ids: list[str]
 
 
 class Board(Protocol):
@@ -109,7 +114,7 @@ class Shared:
                     inst.stored_ids.clear()
         return out
 
-    def use(self, ctx: ScenarioContext, resource: Resource, how: Use, label: str | None = None) -> Instance:
+    def use(self, ctx: Maker, resource: Resource, how: Use, label: str | None = None) -> Instance:
         """Make the resource, or wait for its maker and borrow its exchanges (under `label`, if given)."""
         me, trial = ctx.transcript.scenario, ctx.transcript.trial
         if how > Use.READ:
