@@ -202,7 +202,7 @@ def untestable(report) -> bool:
     return any(r.check_id == PREFLIGHT for r in report.results)
 
 
-EXIT_UNTESTABLE = 3  # DESIGN §7: preflight failed (unreachable, key refused, unknown model)
+EXIT_UNTESTABLE = 3  # docs/rules.md#contracts: preflight failed (unreachable, key refused, unknown model)
 EXIT_SIGNAL = {"stopped by SIGTERM": 143, "interrupted (Ctrl-C)": 130}
 
 

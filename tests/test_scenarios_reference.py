@@ -1,5 +1,5 @@
 """The scenarios against the embedded reference server: every behaviour check PASSes on the clean server, and
-hand-picked faults (real-world deviations, DESIGN §6) make the check that guards them fail. The full kill
+hand-picked faults (real-world deviations, docs/rules.md#known-deviations) make the check that guards them fail. The full kill
 matrix over every fault is the integrator's test."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_model_dependent_scenarios_run_k_trials() -> None:
     assert result is not None and result.verdict is Verdict.PASS
 
 
-# fault -> (scenarios to run, check, verdict). Each fault reproduces a deviation of DESIGN §6.
+# fault -> (scenarios to run, check, verdict). Each fault reproduces a deviation of docs/rules.md#known-deviations.
 FAULTS = [
     ("llamacpp-ignores-text-format", ["json_mode.json-schema"], "json_mode.schema-valid", Verdict.FAIL),
     ("llamacpp-ignores-text-format", ["json_mode.invalid-format"], "json_mode.invalid-format-rejected", Verdict.FAIL),

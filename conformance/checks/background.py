@@ -120,7 +120,7 @@ def cancel_foreground_rejected(t: Transcript) -> Outcome | None:
 
 
 def _keepalive(ev_type: str | None) -> bool:
-    """Keep-alives (response.ping, keepalive, ...) are tolerated between events (DESIGN §5) and are
+    """Keep-alives (response.ping, keepalive, ...) are tolerated between events (docs/rules.md#stream-grammar) and are
     time-driven, so a replay need not repeat them."""
     return (ev_type or "").rsplit(".", 1)[-1] in ("ping", "keepalive", "keep_alive")
 
