@@ -15,7 +15,7 @@ from conformance import __version__
 
 # name -> (module, help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("conformance.live.run_command", "run the suite against an endpoint (default: the embedded reference server)"),
+    "run": ("conformance.run_command", "run the suite against an endpoint (default: the embedded reference server)"),
     "replay": ("conformance.replay", "judge recorded exchanges offline"),
     "serve": ("conformance.reference.serve_command", "run the reference server, optionally with injected faults"),
     "compare": ("conformance.report.compare", "compare reports side by side: checks as rows, targets as columns"),

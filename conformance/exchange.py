@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from conformance.sse import ParsedStream, parse_stream
+
+
+def now_iso() -> str:
+    """UTC now as `2026-01-31T12:00:00Z`: when an exchange was recorded, when a run started."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """When OpenAI started sending each field that grew into the API after launch: one table, read by every presence rule.
 
 A recording is judged by what OpenAI sent on the day it was recorded; a live run is recorded today, so it is
-judged by today. Dates are the month OpenAI is known to have started sending a field (DESIGN §4), checked
+judged by today. Dates are the month OpenAI is known to have started sending a field (docs/rules.md#when-openai-started-sending-each-field), checked
 against the shared OpenAI recordings: each field is in every recording after its month and in none before.
 The exact day inside that month is unknown, so a recording made during the month is not expected to carry it.
 A recording with no date is judged as if made today (nothing excuses a missing field).

@@ -39,8 +39,8 @@ def run_reference(faults: tuple[str, ...] = (), profile: str | None = None) -> l
 
 # Faults that reproduce legitimate behaviour a client must cope with: no check may catch them.
 TOLERATED = {
-    "sse-comments": "DESIGN §5: SSE comments between events are allowed",
-    "ping-keepalives": "DESIGN §5: response.ping-style keep-alives are tolerated",
+    "sse-comments": "docs/rules.md#stream-grammar: SSE comments between events are allowed",
+    "ping-keepalives": "docs/rules.md#stream-grammar: response.ping-style keep-alives are tolerated",
     "rate-limit-429": "a 429 with Retry-After is legitimate; the client waits it out",
 }
 # Faults that only show when the server fails internally, which no request can make a real endpoint do.

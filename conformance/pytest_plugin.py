@@ -311,7 +311,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         pytest.exit(f"could not test the endpoint: {problem}", returncode=EXIT_UNTESTABLE)
 
 
-EXIT_UNTESTABLE = 3  # DESIGN §7: the endpoint could not be tested at all (preflight failed)
+EXIT_UNTESTABLE = 3  # docs/rules.md#contracts: the endpoint could not be tested at all (preflight failed)
 
 
 def _install_signal_handlers(config: pytest.Config) -> None:

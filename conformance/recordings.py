@@ -1,4 +1,4 @@
-"""Read and write exchanges in the recordings format of ../shared/recordings/README.md.
+"""Read and write exchanges in the recordings format: one JSON file per exchange, its request and response.
 
 The writer adds two optional keys the loader also reads: ``elapsed_s`` and ``response.event_offsets_s``
 (arrival time of each SSE event), plus ``label`` and ``transport_error`` for live runs.

@@ -15,16 +15,23 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import Callable, Literal, Protocol
 
 from conformance.exchange import Exchange, Transcript
 from conformance.streamstate import S, StreamState, state_of
 from conformance.verdicts import Level, Outcome
 
-if TYPE_CHECKING:
-    from conformance.live.scenario import Scenario
-
 Scope = Literal["exchange", "transcript"]
+
+
+class ScenarioLike(Protocol):
+    """What pairing reads of a scenario (live/scenario.py's Scenario), so the registry needs nothing above it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def streams(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Check:
     # Stream checks: the StreamState class they judge (conformance/streamstate.py); None for the others.
     state: type[StreamState] | None = field(default=None, compare=False, repr=False)
 
-    def pairs_with(self, scenario: Scenario) -> bool:
+    def pairs_with(self, scenario: ScenarioLike) -> bool:
         """Whether (scenario, check) is a suite item: a transcript check names its scenarios; an exchange check
         judges every scenario's traffic, a stream-only one every scenario that streams."""
         if self.scope == "transcript":

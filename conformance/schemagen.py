@@ -21,7 +21,7 @@ SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 # The error envelope OpenAI sends with every 4xx (also for stream: true). `param` and `code` are nullable
 # but always present in recorded OpenAI traffic. Hand-written: the SDK has no model for the envelope.
 ERROR_ENVELOPE: dict[str, Any] = {
-    "$comment": "Hand-written (no SDK model). Source: DESIGN.md §4 'Errors' and recorded OpenAI 4xx bodies.",
+    "$comment": "Hand-written (no SDK model). Source: docs/rules.md#real-traffic ('Errors') and recorded OpenAI 4xx bodies.",
     "title": "ErrorEnvelope",
     "type": "object",
     "additionalProperties": True,
@@ -43,7 +43,7 @@ ERROR_ENVELOPE: dict[str, Any] = {
 
 # DELETE /v1/responses/{id}. The docs show object "response"; OpenAI really sends "response.deleted".
 DELETE_BODY: dict[str, Any] = {
-    "$comment": "Hand-written (no SDK model). Source: DESIGN.md §4 'DELETE body' and recorded OpenAI DELETEs.",
+    "$comment": "Hand-written (no SDK model). Source: docs/rules.md#real-traffic ('DELETE body') and recorded OpenAI DELETEs.",
     "title": "ResponseDeleted",
     "type": "object",
     "additionalProperties": True,
@@ -58,7 +58,7 @@ DELETE_BODY: dict[str, Any] = {
 # The relaxation overlay: where real OpenAI traffic departs from the SDK types. Each entry targets a model
 # (a `$defs` key, or the root title) in every file that holds it, and either drops a property from
 # `required` ("optional"), adds `null` to a property's types ("nullable"), or accepts another shape for the
-# whole model ("alternative", `$defs` only). Only entries that recordings in ../shared/recordings/openai
+# whole model ("alternative", `$defs` only). Only entries that recordings of OpenAI traffic
 # need belong here; tests/test_schemas.py proves each one is needed.
 RELAXATIONS: list[dict[str, Any]] = [
     {
@@ -134,7 +134,7 @@ def _provenance() -> str:
         "## Relaxations (`overlay.json`)",
         "",
         "Applied when the validators are compiled (`conformance/schemas.py`), never written into the generated "
-        "files. Each entry is needed by real OpenAI traffic in `../shared/recordings/openai/` "
+        "files. Each entry is needed by real OpenAI traffic (the recorded exchanges the tests replay; docs/rules.md#real-traffic) "
         "(`tests/test_schemas.py::test_each_relaxation_is_needed`).",
         "",
         "| model | property | relaxation | why |",
@@ -145,7 +145,7 @@ def _provenance() -> str:
         lines.append(f"| `{r['model']}` | `{r.get('property', '')}` | {op} | {r['why']} |")
     lines += [
         "",
-        "Facts of DESIGN.md §4 that need no overlay entry, because the SDK types already accept them: "
+        "Facts of docs/rules.md#real-traffic that need no overlay entry, because the SDK types already accept them: "
         "`user: null`, `usage: null` in `response.created` / `in_progress` / `queued`, "
         "`text.format.description: null`, `response.function_call_arguments.done` without `name` (the SDK "
         "model has no `name`), and undeclared keys such as `store`, `billing`, `obfuscation`, "

@@ -153,7 +153,7 @@ def _to_errors(errors: Iterable[ValidationError]) -> list[SchemaError]:
 
 
 # Statuses of a Response still being produced, or stopped by a cancel while it was: its output items are
-# snapshots of what existed so far (DESIGN §4).
+# snapshots of what existed so far (docs/rules.md#partial-items).
 PARTIAL_STATUSES = frozenset({"queued", "in_progress", "cancelled"})
 # What a partial item must still carry: the keys that identify it.
 PARTIAL_REQUIRED = ("id", "type")
@@ -292,7 +292,7 @@ def event_types() -> frozenset[str]:
 
 
 def validate_response(body: Any, recorded_at: str | None = None) -> list[SchemaError]:
-    """A Response body; one still queued or in progress holds partial items (DESIGN §4)."""
+    """A Response body; one still queued or in progress holds partial items (docs/rules.md#partial-items)."""
     partial = isinstance(body, dict) and body.get("status") in PARTIAL_STATUSES
     return default().validate("response", body, partial=partial, recorded_at=recorded_at)
 

@@ -1,4 +1,4 @@
-"""Error checks on hand-made exchanges, with the real-world error bodies of DESIGN §6."""
+"""Error checks on hand-made exchanges, with the real-world error bodies of docs/rules.md#known-deviations."""
 
 from __future__ import annotations
 

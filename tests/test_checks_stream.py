@@ -228,7 +228,7 @@ CASES: list[tuple[str, str, Callable[[], list[Event] | Exchange | str], Verdict 
      FAIL),
     ("stream.output-matches-items", "final item lost a field",
      lambda: edit(V, "response.completed", lambda e: e["response"]["output"][2].pop("arguments")), FAIL),
-    # items closed by their own completion event (DESIGN §4)
+    # items closed by their own completion event (docs/rules.md#items-closed-by-their-own-completion-event)
     ("stream.items-done-before-terminal", "mcp_list_tools closed by its own completed event",
      lambda: mcp_list_tools_stream(with_item_done=False), PASS),
     ("stream.items-done-before-terminal", "mcp_list_tools never closed",

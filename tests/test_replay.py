@@ -54,7 +54,7 @@ def vendors_report(recordings_dir: Path, tmp_path_factory: pytest.TempPathFactor
 def my_check_ids() -> set[str]:
     from conformance.registry import all_checks
 
-    return {c.id for c in all_checks() if c.func.__module__ in MY_MODULES}
+    return {c.id for c in all_checks() if c.func.__module__ in MY_MODULES and c.scope == "exchange"}
 
 
 def bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:

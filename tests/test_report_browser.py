@@ -126,7 +126,7 @@ def test_opened_evidence_shows_request_stream_timings_and_rule(report_html: Path
     dom = Dom(dom_text)
     row = dom.ids["r0"]
     assert "rule broken (MUST): The first event of a stream is response.created." in row
-    assert "source: DESIGN §5; https://example.org/spec#stream" in row
+    assert "source: docs/rules.md#stream-grammar; https://example.org/spec#stream" in row
     assert "POST /v1/responses" in row and "<redacted>" in row  # the request, secrets redacted
     assert "#0 +0.100s" in row and "#2 +0.500s" in row and "event: response.in_progress" in row  # raw SSE with timings
     assert '"event_index": 0' in row

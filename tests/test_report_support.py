@@ -18,10 +18,10 @@ from conformance.verdicts import Level, Result, Verdict
 
 # Test-only check ids; the `catalog` fixture registers them for one test and removes them afterwards.
 CATALOG = {
-    "rtest.stream-order": ("stream", Level.MUST, "The first event of a stream is response.created.", "DESIGN §5; https://example.org/spec#stream"),
-    "rtest.envelope": ("errors", Level.MUST, "Errors carry {error: {message, type, param, code}}.", "DESIGN §4"),
-    "rtest.charset": ("framing", Level.SHOULD, "The stream content type declares charset=utf-8.", "DESIGN §4"),
-    "rtest.store": ("storage", Level.MUST, "A stored response can be retrieved.", "DESIGN §3"),
+    "rtest.stream-order": ("stream", Level.MUST, "The first event of a stream is response.created.", "docs/rules.md#stream-grammar; https://example.org/spec#stream"),
+    "rtest.envelope": ("errors", Level.MUST, "Errors carry {error: {message, type, param, code}}.", "docs/rules.md#real-traffic"),
+    "rtest.charset": ("framing", Level.SHOULD, "The stream content type declares charset=utf-8.", "docs/rules.md#real-traffic"),
+    "rtest.store": ("storage", Level.MUST, "A stored response can be retrieved.", "docs/rules.md#verdicts"),
 }
 
 

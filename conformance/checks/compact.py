@@ -11,8 +11,7 @@ from typing import Any
 from openai.types.responses.compacted_response import CompactedResponse
 from openai.types.responses.response_compaction_item import ResponseCompactionItem
 
-from conformance.checks.behaviour_common import body, items_text, not_ok
-from conformance.checks.surface_common import SDK, SDK_DOCS, sdk_problems
+from conformance.checks.common import SDK, SDK_DOCS, body, items_text, not_ok, sdk_problems
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation

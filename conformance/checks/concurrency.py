@@ -7,7 +7,7 @@ judged by the stream checks, exchange by exchange.
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, function_calls, has_code_word, not_ok, output_text
+from conformance.checks.common import final_response, function_calls, has_code_word, not_ok, output_text
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, error, ok, skip, violation

@@ -13,8 +13,9 @@ from typing import Any
 from openai.types.conversations.conversation import Conversation
 from openai.types.conversations.conversation_deleted_resource import ConversationDeletedResource
 
-from conformance.checks.behaviour_common import body, final_response, has_code_word, items_text, not_ok, output_text, rejected
-from conformance.checks.surface_common import SDK, SDK_DOCS, sdk_problems
+from conformance.checks.common import (
+    SDK, SDK_DOCS, body, final_response, has_code_word, items_text, not_ok, output_text, rejected, sdk_problems,
+)
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation

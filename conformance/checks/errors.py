@@ -1,7 +1,7 @@
 """Errors: the JSON error envelope and the HTTP status that carries it.
 
 OpenAI answers every rejected request, `stream: true` included, with HTTP 4xx and
-`{"error": {"message", "type", "param", "code"}}` (DESIGN §4; the 14 error recordings: 400/401/404, `code`
+`{"error": {"message", "type", "param", "code"}}` (docs/rules.md#real-traffic; the 14 error recordings: 400/401/404, `code`
 a string or null). Deviations seen in the wild: an int `code` (vLLM, TensorRT-LLM), the fields at top level
 (TensorRT-LLM), `{"code", "error": "<text>"}` (xAI), FastAPI's `{"detail": ...}` (gpt-oss reference server).
 """

@@ -1,7 +1,7 @@
 """Framing: how a response is put on the wire (SSE event lines, [DONE], JSON payloads, content types).
 
 Calibrated on the recordings: every genuine OpenAI stream has an `event:` line equal to `data.type`, one JSON
-`data:` line, no comments, no `[DONE]`, and `text/event-stream; charset=utf-8` (DESIGN §4). xAI and Bedrock
+`data:` line, no comments, no `[DONE]`, and `text/event-stream; charset=utf-8` (docs/rules.md#real-traffic). xAI and Bedrock
 omit the charset; Bedrock (like OpenRouter) omits `event:` lines.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from conformance.exchange import Exchange
-from conformance.live.paths import MAX_ID_CHARS, id_problem, shorten
+from conformance.idsafe import MAX_ID_CHARS, id_problem, shorten
 from conformance.registry import exchange_check
 from conformance.sse import SSEEvent
 from conformance.streamstate import StreamState, state_of

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from openai.types.responses.input_token_count_response import InputTokenCountResponse
 
-from conformance.checks.behaviour_common import body, not_ok
-from conformance.checks.surface_common import SDK, SDK_DOCS, sdk_problems
+from conformance.checks.common import SDK, SDK_DOCS, body, not_ok, sdk_problems
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation

@@ -6,8 +6,7 @@ with 400 (issue 11). The answer itself is judged by the schema and stream checks
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, has_code_word, not_ok, output_text
-from conformance.checks.surface_common import SDK
+from conformance.checks.common import SDK, final_response, has_code_word, not_ok, output_text
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation

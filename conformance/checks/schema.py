@@ -27,7 +27,7 @@ MAX_UNKNOWN_TYPES = 50  # distinct unknown event types listed (a hostile stream 
 
 # The part of a path after its last `responses` segment: "" (create), "/{id}", "/{id}/cancel", ...
 _AFTER_RESPONSES = re.compile(r"/responses((?:/[^/?#]+)*)/?(?:[?#].*)?$")
-# Keep-alives that DESIGN §5 tolerates between events: `response.ping`, `keepalive` (OpenAI), `response.keep_alive`.
+# Keep-alives that docs/rules.md#stream-grammar tolerates between events: `response.ping`, `keepalive` (OpenAI), `response.keep_alive`.
 _KEEPALIVE = re.compile(r"(?:^|\.)(?:ping|keep_?alive)$")
 
 

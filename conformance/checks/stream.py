@@ -1,4 +1,4 @@
-"""Stream grammar and invariants (DESIGN §5): lifecycle, items, parts, sequence numbers, reconstruction, status.
+"""Stream grammar and invariants (docs/rules.md#stream-grammar): lifecycle, items, parts, sequence numbers, reconstruction, status.
 
 One pass over a stream's typed events builds a ``StreamModel`` (items by output_index, their parts and the
 text streamed into them) and records the ordering violations that only the walk can see, filed under the
@@ -82,7 +82,7 @@ SHOWN_CHARS = 120  # how much of a mismatching text a message quotes
 
 
 def _keepalive(ev_type: str) -> bool:
-    """Keep-alives are tolerated anywhere (DESIGN §5) and are no part of the grammar. OpenAI sends undocumented
+    """Keep-alives are tolerated anywhere (docs/rules.md#stream-grammar) and are no part of the grammar. OpenAI sends undocumented
     `{"type": "keepalive", "sequence_number": n}` events on long requests (openai-node #1964), also seen as
     `response.keep_alive` (openai-php #770); other servers use `response.ping`-style names."""
     return ev_type.rsplit(".", 1)[-1] in ("ping", "keepalive", "keep_alive")
@@ -152,7 +152,7 @@ class Item:
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
     # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
-    # ...): DESIGN §4, such items may be closed by it instead of output_item.done.
+    # ...): docs/rules.md#items-closed-by-their-own-completion-event, such items may be closed by it instead of output_item.done.
     closed_by: SSEEvent | None = None
     # Fixed when the Item is made (`added` never changes): the announced item and the id events refer to.
     added_item: dict[str, Any] = field(init=False)
@@ -922,7 +922,7 @@ def output_matches_items(m: StreamModel) -> Outcome | None:
     if not isinstance(output, list):
         return violation(f"{_where(term)}: response.output is {output!r}, expected a list of the done items",
                          **_at(term))
-    # Items closed by their own completion event (DESIGN §4) are listed too; only their identity is known.
+    # Items closed by their own completion event (docs/rules.md#items-closed-by-their-own-completion-event) are listed too; only their identity is known.
     done = sorted((i for i in m.items if not i.open),
                   key=lambda i: (i.output_index is None, i.output_index or 0))
     if m.resumed:  # items done before the cut were not seen: match what was seen by identity

@@ -11,8 +11,7 @@ from typing import Any
 
 from openai.types.responses.responses_server_event import ResponseWsError
 
-from conformance.checks.behaviour_common import final_response, has_code_word, output_text
-from conformance.checks.surface_common import SDK, events, sdk_problems
+from conformance.checks.common import SDK, events, final_response, has_code_word, output_text, sdk_problems
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Kind, Level, Outcome, error, ok, skip, unsupported, violation

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance import __version__
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, now_iso
 from conformance.jsonsafe import loads as strict_json
 from conformance.live import deadline as _deadline
 from conformance.live import paths
@@ -32,7 +32,6 @@ from conformance.live.bounds import ACCEPT_ENCODING, CapReached, Limits, Meter
 from conformance.live.ratelimit import RateBudget, RateGate
 from conformance.live.target import Target
 from conformance.redact import redact_headers, register_secret, register_secret_header, scrub
-from conformance.report.model import now_iso
 from conformance.sse import StreamParser
 
 

@@ -11,8 +11,9 @@ import re
 from typing import Sequence, Union
 from urllib.parse import quote
 
-MAX_ID_CHARS = 256
-API_ROOTS = ("responses", "models", "conversations")  # the Conversations API backs `conversation` (DESIGN §9)
+from conformance.idsafe import id_problem, shorten
+
+API_ROOTS = ("responses", "models", "conversations")  # the Conversations API backs `conversation` (docs/api-surface.md)
 _PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._~-]*")
 
 Path = Union[str, Sequence[str]]
@@ -20,22 +21,6 @@ Path = Union[str, Sequence[str]]
 
 class Unsendable(ValueError):
     """The path cannot be sent; the message says why (recorded as the exchange's transport_error)."""
-
-
-def id_problem(value: object) -> str | None:
-    """Why an id from the endpoint may not go into a URL, or None when it may."""
-    if not isinstance(value, str):
-        return f"it is a {type(value).__name__}, not a string"
-    if not value:
-        return "it is empty"
-    if len(value) > MAX_ID_CHARS:
-        return f"it is {len(value)} characters long (the suite sends at most {MAX_ID_CHARS})"
-    bad = next((c for c in value if not 0x21 <= ord(c) <= 0x7E), None)
-    if bad is not None:
-        return f"it holds {bad!r}, which is not printable ASCII"
-    if value in (".", ".."):
-        return "it is a dot segment"
-    return None
 
 
 def encode(path: Path) -> str:
@@ -59,13 +44,6 @@ def encode(path: Path) -> str:
 def shown(path: Path) -> str:
     """A bounded, printable rendering of a path that was not sent (for the record)."""
     return "/".join(shorten(s, 60) for s in ([path] if isinstance(path, str) else path))
-
-
-def shorten(value: object, limit: int = 80) -> str:
-    text = repr(value) if not isinstance(value, str) else value
-    text = text.encode("ascii", "backslashreplace").decode("ascii")
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= limit else f"{text[:limit]}...({len(text)} chars)"
 
 
 def inside(base_path: str, url_path: str) -> bool:

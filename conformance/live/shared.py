@@ -18,12 +18,9 @@ import enum
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import Any, Callable, Protocol
 
-from conformance.exchange import Exchange
-
-if TYPE_CHECKING:
-    from conformance.live.scenario import ScenarioContext
+from conformance.exchange import Exchange, Transcript
 
 # The longest a scenario waits for the owner or the lower-ranked users of a resource. The engine's own
 # bounds (per-exchange deadlines, --max-duration) end those jobs well before this.
@@ -40,7 +37,15 @@ class Use(enum.IntEnum):
 class Resource:
     key: str
     owner: str  # the scenario that makes it and whose transcript judges the exchanges that made it
-    make: Callable[[ScenarioContext], dict[str, Any] | None] = field(compare=False, repr=False)
+    # Called with the ScenarioContext that makes it (live/scenario.py), which satisfies Maker and more.
+    make: Callable[[Any], dict[str, Any] | None] = field(compare=False, repr=False)
+
+
+class Maker(Protocol):
+    """What the shared resources need of a scenario's context (live/scenario.py's ScenarioContext)."""
+
+    transcript: Transcript
+    stored_ids: list[str]
 
 
 class Board(Protocol):
@@ -126,7 +131,7 @@ class Shared:
             if inst.ready.wait(0.2) or time.monotonic() > deadline:
                 return
 
-    def use(self, ctx: ScenarioContext, resource: Resource, how: Use, label: str | None = None) -> Instance:
+    def use(self, ctx: Maker, resource: Resource, how: Use, label: str | None = None) -> Instance:
         """Make the resource, or wait for its maker and borrow its exchanges (under `label`, if given)."""
         me, trial = ctx.transcript.scenario, ctx.transcript.trial
         if how > Use.READ:

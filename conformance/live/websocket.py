@@ -25,11 +25,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.sync.client import ClientConnection, connect
 
 from conformance import __version__
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, now_iso
 from conformance.extract import WEBSOCKET
 from conformance.live.scenario import ScenarioContext
 from conformance.redact import redact_headers
-from conformance.report.model import now_iso
 
 TERMINAL_TYPES = ("response.completed", "response.incomplete", "response.failed")
 MAX_MESSAGES = 20_000  # per turn: a runaway socket is cut, never read forever

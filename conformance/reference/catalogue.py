@@ -30,7 +30,7 @@ def faults_markdown(caught_by: dict[str, list[str]] | None = None) -> str:
     lines = [
         "# Faults and profiles of the reference server",
         "",
-        "Generated from `conformance/reference/faults.py` and `profiles.py` by",
+        "Generated from `conformance/reference/faults/` and `profiles.py` by",
         "`conformance.reference.catalogue.faults_markdown()`; `tests/test_reference_faults.py` fails when this",
         "file is stale. Run one with `responses-conformance serve --fault NAME` (repeatable) or",
         "`--profile NAME`. The last column is filled by the kill-matrix test.",

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from conformance.reference.errors import ApiError
 from conformance.reference.faults import FAULTS
-from conformance.reference import surface_faults as sf
+from conformance.reference.faults.base import refuse_part, routes_missing
 from conformance.reference.hooks import Hooks, SocketPolicy
 
 GATEWAY_PROVIDER_HEADER = "x-tfy-provider-name"
@@ -43,9 +43,9 @@ def _provider_header_required(body: dict[str, Any], headers: Mapping[str, str]) 
 
 def _llamacpp_media(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
     # What llama.cpp answered (xllamacpp, SmolLM2 without an mmproj): 500 for images, 400 for files.
-    return (sf.refuse_part("input_image", 500, "image input is not supported - hint: if this is unexpected, you "
+    return (refuse_part("input_image", 500, "image input is not supported - hint: if this is unexpected, you "
                                                "may need to provide the mmproj")(body, headers)
-            or sf.refuse_part("input_file", 400, "'input_file' is not supported by llamacpp at this moment")(
+            or refuse_part("input_file", 400, "'input_file' is not supported by llamacpp at this moment")(
                 body, headers))
 
 
@@ -60,14 +60,14 @@ _ALL = [
             "docs/api-surface.md).", ("llamacpp-no-sequence-number", "llamacpp-no-indexes",
                                       "llamacpp-ignores-text-format", "llamacpp-length-as-completed"),
             (Hooks(socket=SocketPolicy(deny_status=404),
-                   reply=sf.routes_missing("compact", "conversations", "conversation_items"),
+                   reply=routes_missing("compact", "conversations", "conversation_items"),
                    check_request=_llamacpp_media),)),
     Profile("vllm", "vLLM: store off by default, instructions leaking through previous_response_id, completed "
             "items in incomplete responses, no response.failed, integer error codes, the token limit as "
             "response.completed; a text-only model refuses input_image with 400.",
             ("vllm-store-disabled", "vllm-instructions-leak", "vllm-items-completed-in-incomplete",
              "vllm-stream-no-failed", "vllm-int-error-code", "vllm-length-as-completed"),
-            (Hooks(check_request=sf.refuse_part("input_image", 400, "This model does not support image input.")),)),
+            (Hooks(check_request=refuse_part("input_image", 400, "This model does not support image input.")),)),
     Profile("litellm", "LiteLLM's proxy: done events for items never added, a created id different from the "
             "completed id, no sequence numbers.", ("litellm-done-without-added", "litellm-id-mismatch",
                                                    "litellm-no-sequence-number")),

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Mapping, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,17 +22,40 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from conformance.reference import errors
 from conformance.reference.errors import ApiError
 from conformance.reference.events import DELTA_TYPES
-from conformance.reference.hooks import Reply
+from conformance.reference.hooks import Hooks, Reply
 from conformance.reference.compaction import compaction_item
 from conformance.reference.ids import new_id
 from conformance.reference.model import Context, tokenize, visible_texts
-from conformance.reference.objects import usage
+from conformance.reference.objects import ResponseRecord, usage
 from conformance.reference.request import MODEL_ID, input_items
-
-if TYPE_CHECKING:
-    from conformance.reference.app import _Server
+from conformance.reference.store import Store
 
 MAX_CONVERSATION_ITEMS = 20  # per create call, as OpenAI documents
+
+
+class _Timing(Protocol):
+    @property
+    def token_delay(self) -> float: ...
+
+
+class _Server(Protocol):
+    """What these routes need of the reference server (app.py's server, which imports this module)."""
+
+    @property
+    def settings(self) -> _Timing: ...
+
+    @property
+    def hooks(self) -> Hooks: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def conversations(self) -> Conversations: ...
+
+    def reply(self, reply: Reply) -> Response: ...
+
+    def prepare(self, body: Any, headers: Mapping[str, str]) -> tuple[ResponseRecord, list[dict[str, Any]]]: ...
 
 
 async def json_body(request: Request) -> Any:

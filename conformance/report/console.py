@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Mapping, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,8 +21,24 @@ from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, fix_firs
 from conformance.report.model import Report
 from conformance.verdicts import Result
 
-if TYPE_CHECKING:
-    from conformance.live.engine import ScenarioRun
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class ScenarioDone(Protocol):
+    """What the progress display reads of a judged scenario (live/engine.py's ScenarioRun)."""
+
+    @property
+    def scenario(self) -> _Named: ...
+
+    @property
+    def results(self) -> Mapping[str, Result | None]: ...
+
+    @property
+    def seconds(self) -> float: ...
+
 
 MAX_PRIORITIES = 10
 STYLE = {
@@ -89,7 +105,7 @@ class ConsoleReporter:
         tally = " ".join(f"{self._counts[v]} {v}" for v in DISPLAY_ORDER if self._counts[v] and v != "PASS")
         self._progress.update(self._task, advance=n, tally=tally)
 
-    def scenario_done(self, run: ScenarioRun) -> None:
+    def scenario_done(self, run: ScenarioDone) -> None:
         """A scenario ended and was judged (called from the engine's worker threads)."""
         results = [r for r in run.results.values() if r is not None]
         with self._lock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import json
 import math
 import os
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.exchange import Exchange
+from conformance.exchange import Exchange, now_iso
 from conformance.judge import summarize
 from conformance.recordings import exchange_to_record
 from conformance.redact import scrub
@@ -29,10 +28,6 @@ MAX_FIELD_CHARS = 4_000
 MAX_ITEMS = 100
 MAX_DEPTH = 64
 MAX_REPORT_EVIDENCE_CHARS = 3_000_000
-
-
-def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

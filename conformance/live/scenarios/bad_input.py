@@ -13,7 +13,7 @@ from conformance.live.scenario import ScenarioContext, nonce, scenario
 
 @scenario("bad_input.unknown-model", "A model id that cannot exist")
 def unknown_model(ctx: ScenarioContext) -> None:
-    # OpenAI: 400 model_not_found (recorded, ../shared/recordings/openai/mirascope__test_model_not_found-*).
+    # OpenAI: 400 model_not_found (in the recorded OpenAI traffic: mirascope__test_model_not_found-*).
     ctx.params["expected_status"] = {"create": [400]}
     ctx.create("create", {"model": f"no-such-model-{nonce('X').lower()}", "input": "Say hello.",
                           "max_output_tokens": 16})

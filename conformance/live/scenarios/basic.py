@@ -1,6 +1,6 @@
 """Basic creation: a string input, a message list with system and developer roles, `instructions`.
 
-Each plants a nonce where only a working feature can carry it to the model (DESIGN §3, silent acceptance).
+Each plants a nonce where only a working feature can carry it to the model (docs/rules.md#verdicts, silent acceptance).
 """
 
 from __future__ import annotations

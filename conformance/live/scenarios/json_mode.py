@@ -1,7 +1,7 @@
 """Structured output through `text.format`: a strict json_schema, json_object, and invalid formats.
 
 The schema only admits short answers (an enum and a boolean), so a server that honours it cannot run into
-max_output_tokens: whatever it returns must parse and validate (DESIGN §3, the wire and the model).
+max_output_tokens: whatever it returns must parse and validate (docs/rules.md#verdicts, the wire and the model).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import httpx2
 import openai
 from pydantic import BaseModel
 
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, now_iso
 from conformance.jsonsafe import loads as strict_json
 from conformance.live.bounds import CapReached, Meter
 from conformance.live.client import no_cookies
@@ -24,7 +24,6 @@ from conformance.live.deadline import install as install_deadlines
 from conformance.live.paths import shorten
 from conformance.live.scenario import ScenarioContext, scenario
 from conformance.redact import redact_headers, scrub
-from conformance.report.model import now_iso
 
 
 class Sky(BaseModel):

@@ -7,10 +7,12 @@ it reproduces (docs/rules.md#known-deviations: project and issue/PR, or "synthet
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
-from conformance.reference.hooks import Event, Hooks
+from conformance.reference.errors import ApiError
+from conformance.reference.hooks import Event, Hooks, Reply
 
 LIFECYCLE_TYPES = frozenset({"response.created", "response.queued", "response.in_progress", "response.completed",
                              "response.incomplete", "response.failed"})
@@ -123,3 +125,120 @@ def pair(name: str, description: str, deviation: str,
          hooks: tuple[Callable[..., Any], Callable[..., Any]]) -> Fault:
     """A fault applied alike to streamed Responses and to JSON bodies (hooks from on_responses / on_items)."""
     return fault(name, description, deviation, events=hooks[0], response=hooks[1])
+
+
+# Helpers that build request and reply hooks ----------------------------------------------------------------
+
+def error_body(func: Callable[[Reply], Reply]) -> Callable[[Reply], Reply]:
+    return lambda reply: func(reply) if reply.route == "error" else reply
+
+
+def error_fields(reply: Reply) -> dict[str, Any]:
+    return reply.body.get("error", {}) if isinstance(reply.body, dict) else {}
+
+
+def renumber(events: list[Event], start: int = 0, step: int = 1) -> list[Event]:
+    for number, event in zip(itertools.count(start, step), events):
+        event["sequence_number"] = number
+    return events
+
+
+def rewrite(**changes: Callable[[Any], Any]) -> Callable[[dict[str, Any], Mapping[str, str]], dict[str, Any]]:
+    """A rewrite_request hook setting each named body field to `func(old value)`; None removes it."""
+
+    def apply(body: dict[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+        body = dict(body)
+        for name, func in changes.items():
+            if name in body:
+                value = func(body[name])
+                if value is None:
+                    body.pop(name)
+                else:
+                    body[name] = value
+        return body
+
+    return apply
+
+
+def set_field(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(response: dict[str, Any]) -> None:
+        if key in response:
+            response[key] = copy.deepcopy(value)
+
+    return apply
+
+
+def labelled(content_type: str, errors: bool) -> Callable[[Reply], Reply]:
+    def label(reply: Reply) -> Reply:
+        if (reply.status >= 400) != errors:
+            return reply
+        return Reply(reply.route, reply.status, reply.body, {**reply.headers, "content-type": content_type},
+                     reply.subject)
+
+    return label
+
+
+def refuse_input(kind: str, test: Callable[[dict[str, Any]], bool]) -> Callable[..., ApiError | None]:
+    def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+        items = body.get("input")
+        if isinstance(items, list) and any(isinstance(i, dict) and test(i) for i in items):
+            return ApiError(400, f"Invalid 'input': {kind} items are not supported.", param="input")
+        return None
+
+    return check
+
+
+def on_route(route: str, func: Callable[[dict[str, Any]], None], errors: bool = False) -> Callable[[Reply], Reply]:
+    """A reply hook applying `func` to a copy of each 2xx JSON body of `route`."""
+
+    def hook(reply: Reply) -> Reply:
+        if reply.route != route or reply.status >= 400 or not isinstance(reply.body, dict):
+            return reply
+        body = copy.deepcopy(reply.body)
+        func(body)
+        return Reply(reply.route, reply.status, body, reply.headers, reply.subject)
+
+    return hook
+
+
+def set_key(key: str, value: Any, when: Callable[[dict[str, Any]], bool] = lambda b: True) -> Callable[..., None]:
+    def apply(body: dict[str, Any]) -> None:
+        if when(body):
+            body[key] = value
+    return apply
+
+
+def drop_key(key: str, when: Callable[[dict[str, Any]], bool] = lambda b: True) -> Callable[..., None]:
+    def apply(body: dict[str, Any]) -> None:
+        if when(body):
+            body.pop(key, None)
+    return apply
+
+
+def _parts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    items = body.get("input")
+    return [p for i in items if isinstance(i, dict) and isinstance(i.get("content"), list)
+            for p in i["content"] if isinstance(p, dict)] if isinstance(items, list) else []
+
+
+def routes_missing(*routes: str) -> Callable[[Reply], Reply]:
+    """A reply hook answering every reply of `routes` with 404, as a server without those routes does."""
+
+    def hook(reply: Reply) -> Reply:
+        if reply.route not in routes:
+            return reply
+        return Reply(reply.route, 404, ApiError(404, "File Not Found", type="not_found_error").body())
+
+    return hook
+
+
+def refuse_part(part_type: str, status: int, message: str) -> Callable[[dict[str, Any], Mapping[str, str]],
+                                                                          ApiError | None]:
+    """check_request refusing any input holding a `part_type` content part with `status`."""
+
+    def check(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+        if any(p.get("type") == part_type for p in _parts(body)):
+            return ApiError(status, message, type="server_error" if status >= 500 else "invalid_request_error")
+        return None
+
+    return check

@@ -4,7 +4,7 @@ refusal is UNSUPPORTED."""
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, last_step, not_ok, rejected
+from conformance.checks.common import final_response, last_step, not_ok, rejected
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import response_id
 from conformance.registry import transcript_check
@@ -120,7 +120,7 @@ def cancel_foreground_rejected(t: Transcript) -> Outcome | None:
 
 
 def _keepalive(ev_type: str | None) -> bool:
-    """Keep-alives (response.ping, keepalive, ...) are tolerated between events (DESIGN §5) and are
+    """Keep-alives (response.ping, keepalive, ...) are tolerated between events (docs/rules.md#stream-grammar) and are
     time-driven, so a replay need not repeat them."""
     return (ev_type or "").rsplit(".", 1)[-1] in ("ping", "keepalive", "keep_alive")
 

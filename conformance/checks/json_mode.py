@@ -3,7 +3,7 @@ refused. The formats constrain decoding, so these are protocol checks, not model
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, not_ok, output_text, parse_json, rejected, \
+from conformance.checks.common import final_response, not_ok, output_text, parse_json, rejected, \
     schema_errors
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check

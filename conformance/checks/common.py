@@ -1,8 +1,12 @@
-"""Helpers shared by the behaviour checks (transcript checks over the live scenarios). Registers no check.
+"""Helpers shared by the family checks (transcript checks over the live scenarios). Registers no check.
 
-The helpers turn "this step did not get a 2xx" into the right verdict (DESIGN §3): a clean refusal of an
-optional feature is UNSUPPORTED, a missing answer or an auth/rate-limit problem is ERROR (the suite could not
-judge), anything else is a violation.
+The helpers turn "this step did not get a 2xx" into the right verdict (docs/rules.md#verdicts): a clean refusal
+of an optional feature is UNSUPPORTED, a missing answer or an auth/rate-limit problem is ERROR (the suite could
+not judge), anything else is a violation.
+
+Shapes of the API surface's objects (compact, input_tokens, conversations, WebSocket events) are judged against
+the pinned openai-python's own models (`sdk_problems`), the same classes the SDK parses these answers into, so
+"the SDK's shape" means exactly what a client would accept.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
+import pydantic
 from jsonschema import Draft202012Validator
 
 from conformance.exchange import Exchange, Transcript
@@ -18,10 +23,11 @@ from conformance.verdicts import Outcome, error, ok, unsupported, violation
 
 __all__ = [
     "final_response", "output_text", "body", "error_message", "envelope_problem", "not_ok", "rejected",
-    "function_calls", "schema_errors", "parse_json", "last_step", "items_text",
+    "function_calls", "schema_errors", "parse_json", "last_step", "items_text", "SDK", "SDK_DOCS", "sdk_problems",
+    "events",
 ]
 
-# Routes an endpoint may lack: 404/405/501 there means "not offered" (DESIGN §3).
+# Routes an endpoint may lack: 404/405/501 there means "not offered" (docs/rules.md#verdicts).
 _ROUTE_MISSING = (404, 405, 501)
 
 
@@ -77,7 +83,7 @@ def not_ok(ex: Exchange | None, what: str, *, optional: bool = False) -> Outcome
 
 
 def has_code_word(text: str, word: str, step: str, says: str, suffix: str = "") -> Outcome:
-    """The nonce verdict (DESIGN §3): OK when ``text`` carries ``word``, else "<says> the code word <word><suffix>"."""
+    """The nonce verdict (docs/rules.md#verdicts): OK when ``text`` carries ``word``, else "<says> the code word <word><suffix>"."""
     if word in text:
         return ok()
     return violation(f"{says} the code word {word}{suffix}", step=step, got=text[:300])
@@ -163,3 +169,31 @@ def items_text(items: Iterable[Any]) -> list[str]:
         else:
             out.append("")
     return out
+
+
+# The API surface's objects, judged by the SDK's own models -------------------------------------------------
+
+SDK = "openai-python 3.51.0"
+SDK_DOCS = "https://developers.openai.com/api/reference/resources"
+
+
+def sdk_problems(model: type[pydantic.BaseModel], obj: Any, limit: int = 5) -> list[str]:
+    """Why ``obj`` does not parse as the SDK ``model`` ("path: message"), at most ``limit``; [] when it does."""
+    try:
+        model.model_validate(obj, strict=True)  # JSON as sent: no "5" for 5, no 1.5 for an int
+    except pydantic.ValidationError as exc:
+        errors = [e for e in exc.errors() if not _relaxed(e)]
+        return [f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in errors[:limit]]
+    return []
+
+
+def _relaxed(err: Any) -> bool:
+    """The schemas' relaxation overlay, for the SDK models: `cache_write_tokens` may be absent (docs/rules.md#real-traffic)."""
+    return err["type"] == "missing" and err["loc"][-1:] == ("cache_write_tokens",)
+
+
+def events(ex: Exchange | None) -> list[dict[str, Any]]:
+    """The JSON objects a stream (or WebSocket turn) carried, in order."""
+    if ex is None or ex.stream is None:
+        return []
+    return [e.json for e in ex.stream.typed()]

@@ -18,7 +18,7 @@ from conformance.live.engine import DEFAULT_CONCURRENCY
 from conformance.live.target import TargetError, load_targets_file, parse_header
 from conformance.reference.profiles import PROFILES
 
-SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -202,7 +202,7 @@ def untestable(report) -> bool:
     return any(r.check_id == PREFLIGHT for r in report.results)
 
 
-EXIT_UNTESTABLE = 3  # DESIGN §7: preflight failed (unreachable, key refused, unknown model)
+EXIT_UNTESTABLE = 3  # docs/rules.md#contracts: preflight failed (unreachable, key refused, unknown model)
 EXIT_SIGNAL = {"stopped by SIGTERM": 143, "interrupted (Ctrl-C)": 130}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.behaviour_common import final_response, not_ok, not_streamed
+from conformance.checks.common import final_response, not_ok, not_streamed
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Kind, Level, Outcome, ok, skip, violation

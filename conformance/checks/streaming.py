@@ -4,7 +4,7 @@ the stream.* and framing.* exchange checks."""
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, has_code_word, output_text
+from conformance.checks.common import final_response, has_code_word, output_text
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, not_ok
+from conformance.checks.common import final_response, not_ok
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, violation

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.behaviour_common import final_response, has_code_word, not_ok, output_text, rejected
+from conformance.checks.common import final_response, has_code_word, not_ok, output_text, rejected
 from conformance.exchange import Transcript
 from conformance.extract import response_id
 from conformance.registry import transcript_check

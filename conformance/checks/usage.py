@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.behaviour_common import final_response
+from conformance.checks.common import final_response
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, violation

@@ -4,7 +4,7 @@ checks say that the request had to fail at all, and with which status OpenAI fai
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import rejected
+from conformance.checks.common import rejected
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, violation

@@ -3,7 +3,7 @@ the input, in system/developer messages, in `instructions`) shows in its answer.
 
 from __future__ import annotations
 
-from conformance.checks.behaviour_common import final_response, has_code_word, not_ok, output_text
+from conformance.checks.common import final_response, has_code_word, not_ok, output_text
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation

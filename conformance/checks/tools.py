@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.behaviour_common import final_response, function_calls, has_code_word, not_ok, not_streamed, output_text, \
+from conformance.checks.common import final_response, function_calls, has_code_word, not_ok, not_streamed, output_text, \
     parse_json, rejected, schema_errors
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import transcript_check
