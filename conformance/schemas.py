@@ -295,6 +295,10 @@ class SchemaSet:
         self._schema_fields = frozenset(n for n, f in fielddates.FIRST_SENT.items() if f.models)
         self._compiled: dict[tuple[str, bool, frozenset[str]], tuple[Callable[[Any], bool], Draft202012Validator]] = {}
 
+    def generated(self, name: str) -> dict[str, Any]:
+        """schemas/<name>.json as the SDK made it (no overlay, closed unions); do not modify."""
+        return self._raw[name]
+
     def schema(self, name: str, partial: bool = False, recorded_at: str | None = None) -> dict[str, Any]:
         """schemas/<name>.json with the overlay, the date relaxations and (``partial``) relaxed items."""
         return self._schema(name, partial, fielddates.not_yet_sent(recorded_at) & self._schema_fields)
@@ -344,6 +348,27 @@ class SchemaSet:
         if not isinstance(t, str) or t not in self.event_types:
             return None
         return self.validate(f"events/{t}", event, partial=is_partial_event(event), recorded_at=recorded_at)
+
+
+@cache
+def opaque_fields() -> frozenset[str]:
+    """Item fields holding opaque tokens a server may re-issue in each copy of an item (schemas/opaque_fields.json)."""
+    data = json.loads((SCHEMAS_DIR / "opaque_fields.json").read_text(encoding="utf-8"))
+    return frozenset(data["fields"])
+
+
+@cache
+def call_id_types() -> frozenset[str]:
+    """The output item types whose SDK model requires a `call_id`: only there is it part of an item's identity."""
+    raw = default().generated("response")
+    defs = raw.get("$defs", {})
+    out: set[str] = set()
+    for name in _item_models(raw):
+        model = defs.get(name, {})
+        if "call_id" in model.get("required", []):
+            tp = model.get("properties", {}).get("type", {})
+            out.update([tp["const"]] if "const" in tp else tp.get("enum", []))
+    return frozenset(out)
 
 
 @cache
