@@ -298,3 +298,30 @@ def test_plain_pytest_with_xdist_runs_the_whole_suite_into_one_report(tmp_path: 
     assert sum(len(w["results"]) for w in workers) == len(merged["results"])
     families = {r["scenario"].split(".")[0] for r in merged["results"]}
     assert {"basic", "storage", "tools", "websocket", "sdk"} <= families
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_an_owner_submitted_after_a_borrower_made_its_resource_records_its_own_steps(reference, concurrency) -> None:
+    """An xdist worker may get background.* (which borrows basic.string-input's foreground response) before
+    basic.*: the borrower then makes the resource itself, under its own label. The owner, submitted later,
+    must still record its own create step (it once borrowed the other's exchanges: "recorded no create step")."""
+    from conformance.live.client import RecordingClient
+    from conformance.live.engine import Engine
+
+    t = target(reference.base_url, reference.model)
+    client = RecordingClient(t)
+    engine = Engine(t, client, concurrency)
+    try:
+        assert engine.run_preflight() is None
+        engine.start(_plan([s.id for s in select_scenarios(family="background")]), final=False)
+        for sid in list(engine.runs):
+            assert engine.wait(sid) is not None
+        engine.start(_plan([s.id for s in select_scenarios(family="basic")]), final=False)
+        r = engine.wait("basic.string-input")
+        assert r is not None
+        bad = {cid: res.message for cid, res in r.results.items() if res is not None and res.verdict != Verdict.PASS}
+        assert not bad
+        engine.finish_submitting()
+    finally:
+        engine.join(5)
+        client.close()
