@@ -19,6 +19,23 @@ class RecordingError(ValueError):
     """A file that is not a readable recording. The message names the file."""
 
 
+class NotResponses(ValueError):
+    """A readable recording of another API (chat completions, embeddings, ...): not judged. Names the file."""
+
+
+# The paths of the API the checks judge: the Responses API, the Conversations API behind its `conversation`
+# parameter, and the model list (docs/api-surface.md). live/paths.py sends nothing outside them either.
+API_ROOTS = ("responses", "conversations", "models")
+
+
+def not_responses(ex: Exchange) -> str | None:
+    """Why the exchange is not one of the API's exchanges (its path names none of API_ROOTS), or None."""
+    segments = ex.request.path.split("?", 1)[0].strip("/").split("/")
+    if any(seg in API_ROOTS for seg in segments):
+        return None
+    return f"{ex.request.method} {ex.request.path[:200]} is not a Responses API exchange"
+
+
 def exchange_from_record(rec: Any, source: str = "") -> Exchange:
     if not isinstance(rec, dict):
         raise RecordingError(f"{source}: not a recording (top level is not a JSON object)")

@@ -72,3 +72,20 @@ def _names_model(ex: Exchange) -> bool:
 def preflight(t: Transcript) -> Outcome | None:
     problem = preflight_problem(t)
     return error(f"could not test the endpoint: {problem}") if problem else ok()
+
+
+RECORDING_READABLE = "run.recording-readable"
+
+
+@transcript_check(
+    id=RECORDING_READABLE,
+    level=Level.INFO,
+    requirement="Every file replay is given is a recording in the recordings format; one that is not is one "
+                "ERROR naming the file, and the replay goes on with the others.",
+    source="docs/recordings.md",
+    area="run",
+    scenarios=("replay",),  # judged by `replay` on each file it could not read, never on a live scenario
+    judges_incomplete=True,
+)
+def recording_readable(t: Transcript) -> Outcome | None:
+    return error(f"not a recording: {t.error}") if t.error else ok()
