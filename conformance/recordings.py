@@ -6,12 +6,14 @@ The writer adds two optional keys the loader also reads: ``elapsed_s`` and ``res
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
 from conformance.redact import redact_headers, scrub
 
 
@@ -156,3 +158,21 @@ def iter_paths(paths: list[str]) -> Iterator[Path]:
 
 def save_file(ex: Exchange, path: str | os.PathLike[str]) -> None:
     Path(path).write_text(json.dumps(exchange_to_record(ex), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def save_transcript(t: Transcript, root: str | os.PathLike[str], recorded_from: str | None = None) -> list[Path]:
+    """Write a transcript's own exchanges (not those it borrowed: they are in their owner's) as
+    ROOT/<scenario>/<trial>-<nn>-<label>.json, in the order they were sent. Returns the files written."""
+    folder = Path(root) / _UNSAFE.sub("_", t.scenario)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, ex in enumerate(t.exchanges):
+        path = folder / f"{t.trial}-{n:02d}-{_UNSAFE.sub('_', ex.label or 'exchange')[:60]}.json"
+        if recorded_from and ex.recorded_from == "live":
+            ex = dataclasses.replace(ex, recorded_from=recorded_from)
+        save_file(ex, path)
+        written.append(path)
+    return written

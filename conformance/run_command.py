@@ -51,6 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="embedded reference server only: inject this fault (repeatable)")
     p.add_argument("--profile", choices=sorted(PROFILES), help="embedded reference server only: a vendor profile")
     p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
+    p.add_argument("--save-recordings", metavar="DIR",
+                   help="also write every exchange of the run here, one file each (docs/recordings.md; keys "
+                        "redacted), for `replay` or a bug report")
     p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
     gate.add_gate_arguments(p)
@@ -67,6 +70,9 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
     ]
     if args.max_duration:
         out += ["--max-duration", str(args.max_duration)]
+    if args.save_recordings:
+        out += ["--save-recordings", str(Path(args.save_recordings) / target_name if target_name else
+                                         args.save_recordings)]
     if args.targets:
         out += ["--targets", args.targets, "--target", target_name or ""]
     if args.base_url:

@@ -221,3 +221,44 @@ def test_unwritable_report_dir_exits_2(run: Any, recordings_dir: Path, tmp_path:
     assert run(str(src), "--report-dir", str(blocker / "reports")) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and str(blocker / "reports") in err
+
+
+def test_a_saved_live_run_replays_to_the_same_exchange_verdicts(tmp_path: Path) -> None:
+    """`run --save-recordings DIR` writes every exchange the run judged; `replay DIR` gives each exchange check
+    the same verdict per scenario (the live run judges the GET /models of the preflight with no check)."""
+    from conformance.registry import all_checks
+
+    rec = tmp_path / "rec"
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--profile", "vllm", "--scenario", "basic.string-input",
+         "--scenario", "streaming.text", "--scenario", "bad_input.wrong-types", "--scenario", "storage.retrieve",
+         "--save-recordings", str(rec), "--report-dir", str(tmp_path / "live"), "-q"],
+        capture_output=True, text=True, timeout=180)
+    assert proc.returncode in (0, 1), proc.stderr
+    code, replayed = replay_dir(rec, tmp_path / "replayed")
+    exchange_checks = {c.id for c in all_checks() if c.scope == "exchange"}
+    live = json.loads((tmp_path / "live" / "report.json").read_text(encoding="utf-8"))["results"]
+    order = ["PASS", "SKIP", "UNSUPPORTED", "WARN", "FLAKY", "FAIL", "ERROR"]
+    worst: dict[tuple[str, str], str] = {}
+    for r in replayed["results"]:
+        key = (r["scenario"].split("/")[0], r["check_id"])
+        if r["check_id"] in exchange_checks and key[0] != "preflight":
+            worst[key] = max(worst.get(key, "PASS"), r["verdict"], key=order.index)
+    expected = {(r["scenario"], r["check_id"]): r["verdict"] for r in live if r["check_id"] in exchange_checks}
+    assert worst == expected
+    assert set(expected.values()) - {"PASS"}  # the profile's deviations are found both ways
+    files = list(rec.rglob("*.json"))
+    assert files and all(json.loads(f.read_text())["recorded_from"] for f in files)
+
+
+def test_saved_recordings_hold_no_key(tmp_path: Path) -> None:
+    from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
+    from conformance.recordings import save_transcript
+    from conformance.redact import register_secret
+
+    key = "sk-test-0123456789abcdef"
+    register_secret(key)
+    ex = Exchange(request=RecordedRequest("POST", "/v1/responses", {"authorization": f"Bearer {key}"}, {"model": "m"}),
+                  response=RecordedResponse(401, {}, {"error": {"message": f"bad key {key}"}}), label="create")
+    (path,) = save_transcript(Transcript(scenario="basic.x", exchanges=[ex]), tmp_path, "t")
+    assert key not in path.read_text() and path.name == "0-00-create.json"
