@@ -210,6 +210,19 @@ def test_targets_run_concurrently_each_into_its_own_report(reference, tmp_path: 
         assert f"[{n}]" in proc.stderr
 
 
+def test_a_multi_target_run_ends_with_one_summary_line_per_target(reference, tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f'[targets.up]\nbase_url = "{reference.base_url}"\nmodel = "{reference.model}"\n'
+                       f'[targets.down]\nbase_url = "http://127.0.0.1:{closed_port()}/v1"\nmodel = "m"\n')
+    proc = cli("--targets", str(targets), "--scenario", "basic.string-input", "--report-dir", str(tmp_path / "r"),
+               timeout=180)
+    assert proc.returncode == 3, proc.stderr
+    tail = proc.stdout.strip().splitlines()[-3:]
+    assert tail[0] == "targets:"
+    assert tail[1].startswith("  up: exit 0: ") and " PASS" in tail[1] and "report: " in tail[1]
+    assert tail[2].startswith("  down: exit 3: ") and "could not be reached" in tail[2]
+
+
 def _plan(ids: list[str]):
     checks = all_checks()
     return [(sc, [c for c in checks if c.pairs_with(sc)]) for sc in select_scenarios(ids)]
