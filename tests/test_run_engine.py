@@ -145,6 +145,21 @@ def test_refused_key_or_unknown_model_exits_3(tmp_path: Path, status: int, needl
     assert needle in proc.stderr
 
 
+def test_a_create_refused_with_4xx_exits_3_with_the_servers_message(tmp_path: Path) -> None:
+    """LiteLLM's proxy given a wrong key answers every create with 400 "No connected db": nothing can be tested."""
+    from tests.rawserver import scripted_server
+
+    body = json.dumps({"error": {"message": "No connected db.", "type": "None", "param": "None", "code": "400"}})
+    reply = (f"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+             f"connection: close\r\n\r\n{body}").encode()
+    with scripted_server(reply) as url:
+        proc = cli("--base-url", url, "--model", "m", "--report-dir", str(tmp_path), timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert "HTTP 400" in proc.stderr and "No connected db." in proc.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [r["check_id"] for r in report["results"]] == ["run.preflight"]
+
+
 @pytest.mark.slow
 def test_sigterm_mid_run_leaves_a_valid_incomplete_report(reference, tmp_path: Path) -> None:
     with SlowProxy(reference.port, delay_s=0.3) as proxy:
