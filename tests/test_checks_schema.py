@@ -378,7 +378,15 @@ SCHEMA_FORMAT = {"type": "json_schema", "name": "city", "strict": True,
     (SCHEMA_FORMAT, {"format": {"type": "text"}}, Verdict.FAIL),
     (SCHEMA_FORMAT, {"format": {**SCHEMA_FORMAT, "name": None}}, Verdict.FAIL),
     (SCHEMA_FORMAT, {"format": {**SCHEMA_FORMAT, "schema": {"type": "object"}}}, Verdict.FAIL),
-], ids=["echoed", "strict-filled-in", "json-object", "null", "text", "no-name", "other-schema"])
+    # OpenAI's normalisation (docs/rules.md#echo-normalisation): defaults filled in inside the schema, keys
+    # reordered, a null sent and left out
+    ({**SCHEMA_FORMAT, "description": None, "schema": {"type": "object", "properties": {"c": {"type": "string"}}}},
+     {"format": {"schema": {"additionalProperties": False, "required": ["c"],
+                            "properties": {"c": {"type": "string"}}, "type": "object"},
+                 "strict": True, "type": "json_schema", "name": "city"}}, Verdict.PASS),
+    (SCHEMA_FORMAT, {"format": {**SCHEMA_FORMAT, "schema": {**SCHEMA_FORMAT["schema"], "required": []}}}, Verdict.FAIL),
+], ids=["echoed", "strict-filled-in", "json-object", "null", "text", "no-name", "other-schema", "normalised",
+        "required-dropped"])
 @pytest.mark.parametrize("stream_it", [False, True], ids=["body", "stream"])
 def test_text_format_echo(fmt: dict[str, Any], echoed: Any, expected: Verdict, stream_it: bool) -> None:
     r = verdict("schema.text-format-echo", _format_exchange(fmt, echoed, stream_it))
