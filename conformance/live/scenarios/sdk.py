@@ -21,6 +21,7 @@ from conformance.live.bounds import CapReached, Meter
 from conformance.live.client import no_cookies
 from conformance.live.deadline import Deadline
 from conformance.live.deadline import install as install_deadlines
+from conformance.live.load import attempt_record, congested
 from conformance.live.paths import shorten
 from conformance.live.scenario import ScenarioContext, scenario
 from conformance.redact import redact_headers, scrub
@@ -124,7 +125,7 @@ class RecordingTransport(httpx2.BaseTransport):
         request.headers["accept-encoding"] = "identity"  # record the body as sent, not compressed
         for attempt in itertools.count():
             client.gate.wait()
-            ex, resp, tee = self._send(request)
+            ex, resp, tee = self._send_under_load(request)
             wait, reason = client.gate.answer(ex.response.status, ex.response.headers, attempt)
             if reason:
                 tee.final(reason)
@@ -135,7 +136,26 @@ class RecordingTransport(httpx2.BaseTransport):
             self._ctx.transcript.exchanges.remove(ex)  # as RecordingClient: only the answer that counts is judged
         raise AssertionError("unreachable")
 
-    def _send(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response, _TeeStream]:
+    def _send_under_load(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response, _TeeStream]:
+        """Send in a slot of the run's adaptive limit, held until the body ends (live/load.py); a 5xx answered
+        while others were in flight is sent again alone, as RecordingClient does."""
+        load = self._ctx.client.load
+        ticket = load.enter()
+        ex, resp, tee = self._send(request, lambda ex: load.leave(ticket, congested(ex)))
+        if not (load.adapting and ticket.others and (ex.response.status or 0) >= 500):
+            return ex, resp, tee
+        others = ticket.others
+        tee.close()  # read the failed answer to its end: it is kept in the client's record, not judged here
+        resp.close()
+        self._ctx.transcript.exchanges.remove(ex)
+        with load.alone():
+            retry, resp, tee = self._send(request, lambda ex: None)
+        retry.under_load = attempt_record(ex, others)
+        return retry, resp, tee
+
+    def _send(self, request: httpx2.Request, on_end: Callable[[Exchange], None]
+              ) -> tuple[Exchange, httpx2.Response, _TeeStream]:
+        """Send and record; `on_end(ex)` is called once the exchange has ended (its body read, or it failed)."""
         raw = request.read()
         try:
             req_body = strict_json(raw) if raw else None
@@ -155,6 +175,7 @@ class RecordingTransport(httpx2.BaseTransport):
             ex.request.path = shorten(request.url.path, 200)
             ex.transport_error = f"not sent: {shorten(str(request.url), 200)} is outside the API's paths"
             ex.elapsed_s = 0.0
+            on_end(ex)
             raise httpx2.UnsupportedProtocol(ex.transport_error, request=request)
         t0 = time.monotonic()
         limits = self._ctx.client.limits
@@ -171,6 +192,7 @@ class RecordingTransport(httpx2.BaseTransport):
                 kind = "timeout" if isinstance(exc, httpx2.TimeoutException) else "connect failed"
                 ex.transport_error = f"{kind}: {scrub(str(exc))}"
             ex.elapsed_s = time.monotonic() - t0
+            on_end(ex)
             raise
         ex.response.status = resp.status_code
         ex.response.headers = {k.lower(): scrub(v) for k, v in resp.headers.items()}
@@ -189,6 +211,7 @@ class RecordingTransport(httpx2.BaseTransport):
                 ex.response.text = text or None
             ex.transport_error = broken
             ex.elapsed_s = time.monotonic() - t0
+            on_end(ex)
 
         try:
             meter = Meter(limits, resp.headers.get("content-encoding"), is_sse)
