@@ -122,3 +122,26 @@ def test_on_a_one_slot_server_the_engine_lowers_its_concurrency_and_times_out_le
     adaptive, lowest = timeouts(adapt=True)
     assert lowest is not None and lowest <= 2
     assert fixed >= 5 and adaptive == 0, (fixed, adaptive)
+
+
+def test_a_timeout_storm_says_why_and_what_to_try(tmp_path) -> None:
+    """Against a one-slot endpoint a run at the default concurrency says in its notes (console and report) that
+    requests timed out, why that may be, and what to try; and how the engine adapted."""
+    import json
+    import subprocess
+    import sys
+
+    with ReferenceServer() as srv, SlowProxy(srv.port, delay_s=0.25, slots=1) as proxy:
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--base-url", proxy.base_url(), "--model", "reference-echo",
+             "--request-timeout", "1.2", "--report-dir", str(tmp_path), "-q",
+             *[a for f in ("basic", "multi_turn", "tools") for s in select_scenarios(family=f) for a in ("--scenario", s.id)]],
+            capture_output=True, text=True, timeout=300)
+    notes = [line for line in proc.stdout.splitlines() if line.startswith("note: ")]
+    storm = [n for n in notes if "requests timed out" in n]
+    assert storm and "one request at a time" in storm[0] and "try --concurrency 1" in storm[0], proc.stdout
+    assert any("lowered its requests in flight from 8 to" in n for n in notes)
+    assert any("sent again alone" in n for n in notes)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert any("requests timed out" in n for n in report["notes"])
+    assert "> " + storm[0].removeprefix("note: ")[:40] in (tmp_path / "report.md").read_text()

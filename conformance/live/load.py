@@ -26,6 +26,8 @@ from typing import Iterator
 
 from conformance.exchange import Exchange
 
+TIMEOUT_STORM = 3  # this many timed-out requests in a run earn a note saying what to try
+
 
 @dataclass
 class Ticket:
@@ -92,6 +94,22 @@ class Load:
                     self.limit = min(float(self.max), self.limit + 1 / self.limit)
             self._cond.notify_all()
             return ticket.others
+
+    def notes(self, exchanges: list[Exchange]) -> list[str]:
+        """What the report says about the run's load: a storm of timeouts and what to try, the limit's cuts, the
+        retries alone. `exchanges`: every attempt the run sent (the client's record)."""
+        out = []
+        late = [ex for ex in exchanges if timed_out(ex)]
+        if len(late) >= TIMEOUT_STORM:
+            out.append(f"{len(late)} requests timed out: the endpoint may serve one request at a time (one slot) "
+                       "or be overloaded; try --concurrency 1, or a longer --request-timeout / --idle-timeout")
+        if self.cuts and self.max is not None:
+            out.append(f"the engine lowered its requests in flight from {self.max} to {self.lowest} after timeouts, "
+                       "429s or 5xx under load (additive increase, multiplicative decrease)")
+        if self.retried:
+            out.append(f"{self.retried} request(s) that failed or timed out with others in flight were sent again "
+                       "alone, and their scenarios judged on that retry (see concurrency.stable-under-load)")
+        return out
 
     @contextmanager
     def alone(self) -> Iterator[Ticket]:
