@@ -242,6 +242,8 @@ class SuiteRun:
         stop = self.engine.stop_reason if (unfinished or interrupted or untested) else None
         report = Report(target=self.target.describe(), results=self.results(), started_at=self.started_at,
                         duration_s=time.monotonic() - self.t0, mode="run")
+        if self.client is not None:
+            report.notes += self.client.load.notes(self.client.exchanges)
         if stop is not None:
             report.complete = False
             report.stop_reason = stop
