@@ -100,6 +100,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
          help="trials of each model-dependent scenario (disagreement is FLAKY)")
     _add(g, "--report-dir", dest="rc_report_dir", default=None, metavar="DIR",
          help="write report.json, report.md, report.html and junit.xml here")
+    _add(g, "--save-recordings", dest="rc_save_recordings", default=None, metavar="DIR",
+         help="write every exchange of the run here, one recording per file (docs/recordings.md; keys redacted)")
     _add(g, "--scenario", dest="rc_scenarios", action="append", default=None, metavar="ID",
          help="run only this scenario (repeatable)")
     _add(g, "--fault", dest="rc_faults", action="append", default=[], metavar="NAME",
@@ -253,6 +255,21 @@ class SuiteRun:
                                        + (" ..." if len(unfinished) > 10 else ""))
         return report
 
+    def save_recordings(self, root: str) -> None:
+        """Every exchange the run sent, in the recordings format, under ROOT/<scenario>/ (replay judges them)."""
+        from conformance.exchange import Transcript
+        from conformance.recordings import save_transcript
+
+        if self.engine is None or self.target is None:
+            return
+        transcripts = [t for r in self.engine.runs.values() for t in r.transcripts if t is not None]
+        pre = self.engine.preflight
+        if pre is not None:  # the preflight create a scenario adopted is saved under that scenario
+            transcripts.insert(0, Transcript(scenario=pre.scenario,
+                                             exchanges=[ex for ex in pre.exchanges if ex.source == "preflight"]))
+        for t in transcripts:
+            save_transcript(t, root, self.target.name)
+
     def close(self) -> None:
         if self.engine is not None:
             if self.lazy and not self.engine.stopped:
@@ -403,6 +420,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             from conformance.report.writers import write_all
 
             write_all(report, report_dir)
+        if session.config.option.rc_save_recordings:
+            run.save_recordings(session.config.option.rc_save_recordings)
         if not report.complete and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an incomplete run never passes
     finally:

@@ -1,4 +1,4 @@
-"""SDK-compatibility tier: the pinned openai-python (3.51.0) works against the endpoint. The scenarios store
+"""SDK-compatibility tier: the pinned openai-python (conformance.schemagen.SDK_VERSION) works against the endpoint. The scenarios store
 the SDK's outcome in params["sdk"]; an exception the SDK raised is the FAIL message."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.exchange import Transcript
+from conformance.checks.common import SDK
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, error, ok, violation
 
@@ -32,7 +33,7 @@ def _outcome(t: Transcript, call: str) -> tuple[dict[str, Any] | None, Outcome |
     id="sdk.create-ok",
     level=Level.MUST,
     requirement="openai-python's client.responses.create returns a Response without raising.",
-    source="openai-python 3.51.0 (pinned, Apache-2.0); docs/rules.md#purpose (an OpenAI client must not break)",
+    source=f"{SDK} (pinned, Apache-2.0); docs/rules.md#purpose (an OpenAI client must not break)",
     area="sdk",
     scenarios=("sdk.create",),
 )
@@ -50,7 +51,7 @@ def create_ok(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="openai-python's client.responses.stream() iterates the events and get_final_response() "
                 "returns the final Response without raising.",
-    source="openai-python 3.51.0 ResponseStreamManager (its accumulator raises on a broken stream); docs/rules.md#stream-grammar",
+    source=f"{SDK} ResponseStreamManager (its accumulator raises on a broken stream); docs/rules.md#stream-grammar",
     area="sdk",
     scenarios=("sdk.stream",),
 )
@@ -68,7 +69,7 @@ def stream_final_response(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="openai-python's client.responses.parse(text_format=<pydantic model>) returns output_parsed "
                 "as an instance of that model.",
-    source="openai-python 3.51.0 responses.parse; docs/rules.md#known-deviations llama.cpp (text.format ignored)",
+    source=f"{SDK} responses.parse; docs/rules.md#known-deviations llama.cpp (text.format ignored)",
     area="sdk",
     scenarios=("sdk.parse",),
 )

@@ -22,6 +22,7 @@ The expected-failures manifest (TOML, or JSON with the same shape)::
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import Any, Iterable, Mapping
 
 from conformance.cli import UsageError
 from conformance.redact import scrub
+from conformance.registry import all_checks
 from conformance.report.common import BLOCKING, CONFIRM_TRIALS, by_key, is_model_dependent, one_line, trials_of
 from conformance.report.model import Report, ReportError, load_report
 
@@ -157,7 +159,13 @@ def exit_status(
 
     if manifest:
         failing = {(r["check_id"], r["scenario"]) for r in blocking}
+        ids = {c.id for c in all_checks()}
         for e in manifest.expected.values():
+            if e.check_id not in ids:  # a typo, not a fixed failure
+                near = difflib.get_close_matches(e.check_id, sorted(ids), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else " (`responses-conformance list` shows them)"
+                lines.append(f"gate: {e.check_id!r} in {manifest.path} is an unknown check id{hint}")
+                continue
             if any(c == e.check_id and e.covers(s) for c, s in failing):
                 continue
             passing = [r for r in rows if r["check_id"] == e.check_id and e.covers(r["scenario"])]
