@@ -25,7 +25,7 @@ from conformance.verdicts import Outcome, error, ok, unsupported, violation
 __all__ = [
     "final_response", "output_text", "body", "error_message", "envelope_problem", "not_ok", "rejected",
     "function_calls", "schema_errors", "parse_json", "last_step", "items_text", "SDK", "SDK_DOCS", "sdk_problems",
-    "events",
+    "events", "cut_by_suite",
 ]
 
 # Routes an endpoint may lack: 404/405/501 there means "not offered" (docs/rules.md#verdicts).
@@ -59,6 +59,23 @@ def error_message(ex: Exchange) -> str:
 def _describe(ex: Exchange) -> str:
     msg = error_message(ex)
     return f"HTTP {ex.status}" + (f" ({msg})" if msg else "")
+
+
+def cut_by_suite(ex: Exchange | None) -> str | None:
+    """When the suite's own max_output_tokens cut this exchange's Response (status incomplete, reason
+    max_output_tokens), what to say about it; else None. Every request of the suite carries that cap, so a check
+    whose premise is a finished answer is not applicable to such a response (issue 22: the suite's own premise)."""
+    resp = final_response(ex) if ex is not None else None
+    if not resp or resp.get("status") != "incomplete":
+        return None
+    details = resp.get("incomplete_details")
+    if not isinstance(details, dict) or details.get("reason") != "max_output_tokens":
+        return None
+    req = ex.request.body if ex is not None and isinstance(ex.request.body, dict) else {}
+    cap = req.get("max_output_tokens")
+    at = f" of {cap}" if isinstance(cap, int) and not isinstance(cap, bool) else ""
+    return (f"the response was cut at the suite's own max_output_tokens{at} (status incomplete, as it should be); "
+            "raise --max-output-tokens to judge this")
 
 
 def not_ok(ex: Exchange | None, what: str, *, optional: bool = False) -> Outcome | None:
