@@ -4,7 +4,7 @@ refused. The formats constrain decoding, so these are protocol checks, not model
 from __future__ import annotations
 
 from conformance.checks.common import cut_by_suite, final_response, not_ok, output_text, parse_json, rejected, \
-    schema_errors
+    schema_errors, unearned
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, skip, violation
@@ -90,4 +90,4 @@ def invalid_format_rejected(t: Transcript) -> Outcome | None:
         bad = rejected(t.step(label), what)
         if bad:
             return bad
-    return ok()
+    return unearned(t, "control", "a valid json_schema text.format") or ok()
