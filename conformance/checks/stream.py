@@ -1004,8 +1004,12 @@ def terminal_status(m: StreamModel) -> Outcome | None:
     resp, expected = m.terminal_response, TERMINAL_STATUS[term.type or ""]
     status = resp.get("status")
     if status != expected:
-        return violation(f"{_where(term)}: response.status is {status!r}, expected {expected!r}",
-                         **_at(term), expected=expected, got=status)
+        # Name the fix: a response that stopped early (incomplete, failed) ends with its own terminal event.
+        event = next((e for e, st in TERMINAL_STATUS.items() if st == status), None)
+        fix = f"end the stream with {event} (the terminal event for status {status!r})" if event else \
+            f"{term.type} carries status {expected!r}"
+        return violation(f"{_where(term)}: response.status is {status!r}; {fix}", **_at(term), expected=expected,
+                         got=status)
     if expected == "incomplete":
         reason = _dict(resp.get("incomplete_details")).get("reason")
         if not isinstance(reason, str) or not reason:
