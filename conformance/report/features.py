@@ -28,6 +28,7 @@ FEATURES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("image input", "input_image", ("inputs.image",)),
     ("file input", "input_file", ("inputs.file",)),
     ("concurrent requests", "six requests at once", ("concurrency.",)),
+    ("reasoning", "reasoning items, summaries, encrypted reasoning passed back", ("reasoning.",)),
 )
 STATUSES = ("supported", "unsupported", "broken", "not judged")
 
