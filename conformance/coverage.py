@@ -30,14 +30,11 @@ NOT_COVERED = {
     "context_management": "server-side compaction triggered past a token threshold (minimum 1000 tokens): too "
                           "costly for a conformance run; `compact.*` covers compaction explicitly",
     "image": "image context-compression policy for long image histories; no observable effect on one request",
-    "include": "asks for extra output (logprobs, encrypted reasoning, tool sources) whose presence depends on "
-               "model and tools; not judged yet",
     "moderation": "OpenAI's moderation policy; not part of the compatible surface",
     "prompt": "prompt templates are stored objects created in OpenAI's dashboard; a third-party endpoint cannot "
               "hold one (the reference server refuses it)",
     "prompt_cache_options": "cache diagnostics only; no observable effect on the answer",
     "prompt_cache_retention": "cache lifetime only; no observable effect on the answer",
-    "reasoning": "needs a reasoning model; the suite's scenarios must run on small chat models",
     "service_tier": "routing and pricing only; the answer echoes a tier but nothing testable follows from it",
     "top_logprobs": "logprobs depend on the model and `include`; not judged yet",
     "truncation": "only observable with inputs beyond the context window: too costly for a conformance run",

@@ -157,6 +157,7 @@ class Item:
     arg_deltas: list[str] = field(default_factory=list)
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
+    parts_added: dict[str, int] = field(default_factory=dict)  # part family -> how many were added
     # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
     # ...): docs/rules.md#items-closed-by-their-own-completion-event, such items may be closed by it instead of output_item.done.
     closed_by: SSEEvent | None = None
@@ -493,6 +494,12 @@ class StreamModel(StreamState):
         if suffix == "added":
             if key in item.parts:
                 self.flag("stream.part-added-first", ev, f"{INDEX_KEY[family]} {index} of {item.label()} added again")
+            expected = item.parts_added.get(family, 0)
+            if index is not None and item.added is not None and index != expected:
+                self.flag("stream.part-index-sequential", ev,
+                          f"{INDEX_KEY[family]} {index} is the part #{expected} added to {item.label()}; each item's "
+                          f"parts are numbered from 0", expected=expected, got=index)
+            item.parts_added[family] = expected + 1
             item.parts[key] = Part(family, index, ev)
             return
         part = self._part_for(item, ev, family)
@@ -772,6 +779,14 @@ _walk_rule(
     "deltas, annotations and done events.",
     "docs/rules.md#stream-grammar message/reasoning grammar; openai-python indexes content by content_index; "
     "AWS Bedrock (response.reasoning_part.added)",
+)
+
+_walk_rule(
+    "stream.part-index-sequential", Level.MUST,
+    "An item's parts are added with content_index (summary_index) 0, 1, 2, … in order: the index restarts at 0 "
+    "for every item, also for the message after a reasoning item.",
+    "docs/rules.md#stream-grammar (content_index is the part's place in the item's content); vLLM #45742 (the "
+    "message after a reasoning item keeps a non-zero content_index and openai-python raises IndexError)",
 )
 
 _walk_rule(

@@ -14,6 +14,7 @@ from typing import Any, Union
 from conformance.reference.compaction import compacted_items
 from conformance.reference.json_schema import instance_of
 from conformance.reference.media import file_text
+from conformance.reference.reasoning import reasoning_text, summary_text
 from conformance.reference.request import CreateRequest
 
 # A token is a run of word characters or one punctuation character, with the whitespace before it.
@@ -59,7 +60,21 @@ class PlannedCall:
         return tokenize(self.arguments)
 
 
-PlannedOutput = Union[PlannedMessage, PlannedCall]
+@dataclass
+class PlannedReasoning:
+    text: str  # the reasoning_text content
+    summary: str | None  # a summary_text part, when the request asked for one
+
+    @property
+    def tokens(self) -> list[str]:
+        return tokenize(self.text)
+
+    @property
+    def summary_tokens(self) -> list[str]:
+        return tokenize(self.summary or "")
+
+
+PlannedOutput = Union[PlannedMessage, PlannedCall, PlannedReasoning]
 
 
 @dataclass
@@ -168,4 +183,9 @@ def generate(req: CreateRequest, ctx: Context) -> Generation:
         gen.outputs.append(PlannedCall(tool["name"], json.dumps(args, separators=(",", ":"))))
     if not gen.outputs:
         gen.outputs.append(PlannedMessage(_structured(req, ctx) or text_reply(ctx)))
+    if req.reasons:  # reasoning comes first, as with every reasoning model
+        user = _latest_user_text(ctx)
+        calls = [o.name for o in gen.outputs if isinstance(o, PlannedCall)]
+        gen.outputs.insert(0, PlannedReasoning(reasoning_text(user, calls),
+                                               summary_text(user) if req.reasoning["summary"] else None))
     return gen

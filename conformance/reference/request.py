@@ -14,6 +14,7 @@ from conformance.reference.compaction import compacted_items
 from conformance.reference.errors import ApiError
 from conformance.reference.ids import new_id
 from conformance.reference.json_schema import strict_problem
+from conformance.reference.reasoning import reasoning_input
 
 MODEL_ID = compaction.MODEL_ID
 
@@ -33,6 +34,9 @@ MESSAGE_ROLES = ["user", "assistant", "system", "developer"]
 CONTENT_TYPES = ["input_text", "output_text", "input_image", "input_file", "refusal"]
 TOOL_CHOICE_MODES = ["none", "auto", "required"]
 SERVICE_TIERS = ["auto", "default", "flex", "scale", "priority"]
+REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"]
+REASONING_SUMMARIES = ["auto", "concise", "detailed"]
+ENCRYPTED_REASONING = "reasoning.encrypted_content"
 MIN_OUTPUT_TOKENS = 16
 
 
@@ -63,6 +67,13 @@ class CreateRequest:
     prompt_cache_key: str | None = None
     safety_identifier: str | None = None
     conversation: str | None = None  # a conversation id (the Conversations API, see surface.py)
+    include: list[str] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> bool:
+        """Whether the model reasons: `reasoning` asked for (an effort or a summary), and not effort "none"."""
+        effort, summary = self.reasoning["effort"], self.reasoning["summary"]
+        return effort != "none" and (effort is not None or summary is not None)
 
 
 def _expect(body: dict[str, Any], name: str, kinds: tuple[type, ...], expected: str, default: Any = None) -> Any:
@@ -114,9 +125,8 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
     req.metadata = _metadata(body)
     req.service_tier = _choice(body, "service_tier", SERVICE_TIERS, "auto")
     req.truncation = _choice(body, "truncation", ["auto", "disabled"], "disabled")
-    reasoning = _expect(body, "reasoning", (dict,), "an object", {})
-    req.reasoning = {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")}
-    _expect(body, "include", (list,), "an array")
+    req.reasoning = _reasoning(body)
+    req.include = _expect(body, "include", (list,), "an array", [])
     req.text_format, req.verbosity = _text(body)
     req.tools = _tools(body)
     req.tool_choice = _tool_choice(body, req.tools)
@@ -130,6 +140,15 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
             param="input",
         )
     return req
+
+
+def _reasoning(body: dict[str, Any]) -> dict[str, Any]:
+    reasoning = _expect(body, "reasoning", (dict,), "an object", {})
+    for name, allowed in (("effort", REASONING_EFFORTS), ("summary", REASONING_SUMMARIES)):
+        value = reasoning.get(name)
+        if value is not None and value not in allowed:
+            raise errors.invalid_value(f"reasoning.{name}", value, allowed)
+    return {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")}
 
 
 def _conversation(body: dict[str, Any]) -> str | None:
@@ -213,10 +232,12 @@ def _input_item(item: Any, path: str) -> dict[str, Any]:
             raise ApiError(400, f"Invalid '{path}.encrypted_content': not a compaction this server produced.",
                            param=f"{path}.encrypted_content", code="invalid_encrypted_content")
         return {"id": item.get("id") or new_id("cmp"), "type": "compaction", "encrypted_content": content}
+    if kind == "reasoning":
+        return reasoning_input(item, path)
     if kind is None:
         raise errors.missing(f"{path}.type")
     raise errors.invalid_value(f"{path}.type", kind, ["message", "function_call", "function_call_output",
-                                                      "compaction"])
+                                                      "compaction", "reasoning"])
 
 
 def _content(raw: Any, path: str, role: str) -> list[dict[str, Any]]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from conformance.reference.faults import (
     background, bad_input, basic, compact, concurrency, conversations, errors, framing, ids, input_tokens, inputs,
-    limits, metadata, multi_turn, run, schema, storage, stream, tools, usage, vendors, websocket,
+    limits, metadata, multi_turn, reasoning, run, schema, storage, stream, tools, usage, vendors, websocket,
 )
 from conformance.reference.faults.base import Fault
 
 _MODULES = (
     vendors, stream, framing, errors, schema, ids, usage, run,  # real servers' deviations, cross-cutting rules
     basic, tools, multi_turn, storage, background, limits, metadata, bad_input,  # the scenario families
-    websocket, compact, input_tokens, conversations, inputs, concurrency,
+    websocket, compact, input_tokens, conversations, inputs, concurrency, reasoning,
 )
 
 FAULTS: dict[str, Fault] = {}
