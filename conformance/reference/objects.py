@@ -42,13 +42,24 @@ def usage(input_tokens: int, output_tokens: int, reasoning_tokens: int = 0) -> d
     }
 
 
-def text_part(text: str) -> dict[str, Any]:
-    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+def text_part(text: str, logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": [], "logprobs": list(logprobs or []), "text": text}
 
 
-def message_item(item_id: str, status: str, text: str | None) -> dict[str, Any]:
-    content = [] if text is None else [text_part(text)]
-    return {"id": item_id, "type": "message", "status": status, "content": content, "role": "assistant"}
+def message_item(item_id: str, status: str, text: str | None, phase: str | None = None,
+                 logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An assistant message; `phase` (commentary / final_answer) sits before `role`, as gpt-5.5 sends it."""
+    content = [] if text is None else [text_part(text, logprobs)]
+    item: dict[str, Any] = {"id": item_id, "type": "message", "status": status, "content": content}
+    if phase is not None:
+        item["phase"] = phase
+    item["role"] = "assistant"
+    return item
+
+
+def custom_call_item(item_id: str, status: str, input_text: str, call_id: str, name: str) -> dict[str, Any]:
+    return {"id": item_id, "type": "custom_tool_call", "status": status, "call_id": call_id, "input": input_text,
+            "name": name}
 
 
 def reasoning_item(item_id: str, text: str, summary: str | None, sealed: bool) -> dict[str, Any]:
@@ -93,7 +104,7 @@ def response_object(rec: ResponseRecord, status: str | None = None, output: list
         "presence_penalty": 0.0,
         "previous_response_id": req.previous_response_id,
         "prompt_cache_key": req.prompt_cache_key,
-        "prompt_cache_retention": None,
+        "prompt_cache_retention": req.prompt_cache_retention,
         "reasoning": dict(req.reasoning),
         "safety_identifier": req.safety_identifier,
         "service_tier": tier,
