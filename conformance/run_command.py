@@ -47,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="wall-clock budget for the run: what finished by then is reported, marked incomplete")
     p.add_argument("--parallel-targets", type=int, default=2, metavar="N",
                    help="with --targets: how many targets run at once, each in its own process (default: 2)")
+    p.add_argument("--checks", choices=("all", "protocol", "model"), default="all",
+                   help="all checks (default); protocol: leave out the model-dependent checks, whose verdict may be the "
+                        "model's rather than the endpoint's; model: only those")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="embedded reference server only: inject this fault (repeatable)")
@@ -64,10 +67,11 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
     out = [
         "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
         "-p", "conformance.pytest_plugin", "-p", "no:terminal", "--capture=no",  # progress comes from worker threads
+        "-p", "pytest_asyncio.plugin",  # plugin autoloading is off: the async tier's items need it named
         "--report-dir", str(report_dir),
         "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
         "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),
-        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency),
+        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency), "--rc-checks", args.checks,
     ]
     if args.max_duration:
         out += ["--max-duration", str(args.max_duration)]
@@ -180,6 +184,9 @@ def _why_no_report(code: int, args: argparse.Namespace) -> str:
         if args.keyword:
             return (f"-k {args.keyword!r} matches no '<scenario>::<check>' item; check ids are listed by "
                     "`responses-conformance list`, scenario ids in docs/scenarios.md")
+        if args.checks != "all":
+            return (f"--checks {args.checks} leaves no '<scenario>::<check>' item in the scenarios chosen "
+                    "(`responses-conformance list` marks the model-dependent checks)")
         return "no scenario × check item was selected"
     if code == pytest_exit.USAGE_ERROR:
         return "pytest refused the arguments (see its message above; --pytest-args passes them through)"

@@ -52,7 +52,8 @@ _SCENARIOS: dict[str, Scenario] = {}
 # The families that cover the API surface beyond create, stream, retrieve, delete, cancel and input_items. They
 # came after the run engine's request budget was set, so its benchmark counts them apart, and llama.cpp's
 # verdicts on them are pinned in their own test file.
-SURFACE_FAMILIES = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency")
+SURFACE_FAMILIES = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency", "reasoning",
+                    "custom_tools", "tool_use", "parameters", "structured_outputs")
 
 
 def scenario(id: str, description: str, model_dependent: bool = False, streams: bool = False,
