@@ -8,7 +8,8 @@ Each server's baseline is ``docs/compatibility/baselines/<server>.toml``: the wo
 scenarios (``[verdicts]`` for the server's rules, ``[model]`` for the model-dependent checks), and its FAIL/ERROR
 checks again as ``[expected.*]`` tables, so the same file works as ``run --expected-failures``. A server rule whose
 verdict changes, either way, is a difference; a model-dependent check is one only when it becomes ERROR (what
-SmolLM2-135M answers is the model's, and trials vary). A check missing from the run, or new and not PASS, is
+SmolLM2-135M answers is the model's, and trials vary), and so is a rule in ``LOOSE`` (decided by the model's
+luck on that server). A check missing from the run, or new and not PASS, is
 one too: after new checks land, regenerate with ``--update`` and read the diff.
 
 ``--update`` also runs the reference server's vendor profiles (emulations) and writes every report into
@@ -49,6 +50,13 @@ LABELS = {"llamacpp": "llama.cpp", "vllm": "vLLM", "litellm": "LiteLLM"}
 # CPU servers with one model slot queue the engine's parallel requests; on a loaded 2-core machine llama.cpp's
 # queue passed the default 60 s (9 ERRORs in one run), so a baseline would hold the machine's load, not the server.
 TIMEOUTS = {"request_timeout_s": 300.0, "idle_timeout_s": 120.0}
+# Server rules whose verdict on a server is the model's luck, because the server ignores the constraint that should
+# decide it (docs/llamacpp.md #10: text.format is ignored, so the output is JSON only by chance; greedy SmolLM2 has
+# given both PASS and FAIL). Held like model-dependent checks: only against becoming ERROR.
+LOOSE: dict[str, frozenset[str]] = {
+    "llamacpp": frozenset({"json_mode.json-object"}),
+    "litellm": frozenset({"json_mode.json-object"}),  # in front of llama.cpp, which ignores text.format
+}
 
 
 @dataclass
@@ -145,14 +153,17 @@ def load_baseline(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def differences(report: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:
-    """Every check whose verdict differs from the baseline, one line each, naming the check."""
+def differences(report: Mapping[str, Any], baseline: Mapping[str, Any], loose: frozenset[str] = frozenset()) -> list[str]:
+    """Every check whose verdict differs from the baseline, one line each, naming the check. `loose` server rules
+    are held like model-dependent checks."""
     rules, answers = verdicts(report)
     was_rules: dict[str, str] = dict(baseline.get("verdicts") or {})
     was_model: dict[str, str] = dict(baseline.get("model") or {})
     out = []
     for check_id in sorted(set(rules) | set(was_rules)):
         now, was = rules.get(check_id), was_rules.get(check_id)
+        if check_id in loose and now != "ERROR":
+            continue
         if now == was:
             continue
         if was is None:
@@ -183,7 +194,9 @@ def render_baseline(name: str, report: Mapping[str, Any]) -> str:
         f"server = {_toml_str(str(server))}",
         f"suite_version = {_toml_str(str(report.get('suite_version', '')))}",
         "",
-        "# The server's rules: the worst verdict over all scenarios. A change either way fails the test.",
+        "# The server's rules: the worst verdict over all scenarios. A change either way fails the test"
+        + (f", except {', '.join(sorted(LOOSE[name]))} (the model's luck here: held only against ERROR)."
+           if LOOSE.get(name) else "."),
         "[verdicts]",
         *(f"{_toml_str(k)} = {_toml_str(v)}" for k, v in sorted(rules.items())),
         "",
@@ -232,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             write_text(path, render_baseline(name, run.report))
             publish(run.report, PUBLISHED / name)
             continue
-        diff = differences(run.report, load_baseline(path)) if path.is_file() else [f"no baseline {path}"]
+        diff = (differences(run.report, load_baseline(path), LOOSE.get(name, frozenset())) if path.is_file()
+                else [f"no baseline {path}"])
         for line in diff:
             print(f"{name}: {line}", file=sys.stderr)
         status = status or (1 if diff else 0)
