@@ -190,17 +190,17 @@ def render_markdown(m: Matrix) -> str:
                    f"| {c.date} | {md_cell(c.suite_version)} | {c.must_passed}/{c.must_judged} ({c.must_rate}) "
                    f"| {report} |")
     out += ["", "## Features", "",
-            "Judged by the server's rules alone. A feature is **broken** when any of its results FAILs, unsupported "
-            "when the endpoint refused it cleanly and nothing FAILed, supported when its results PASS, not judged "
-            "otherwise.", ""]
+            "Each row is decided by its own checks (the server's rules alone, never the model-dependent ones); the "
+            "cross-cutting rules come last. **broken**: one of its results FAILs; unsupported: refused cleanly and "
+            "nothing FAILed; supported: its results PASS; not judged otherwise.", ""]
     out += [f"| feature | | {' | '.join(_label(c) for c in cols)} |", "|---|---|" + "---|" * len(cols)]
-    for i, (feature, what, _) in enumerate(FEATURES):
+    for i, feature in enumerate(FEATURES):
         cells = []
         for c in cols:
             f = c.features[i]
             status = f"**{f.status}**" if f.status == "broken" else f.status
             cells.append(f"[{status}]({c.report})" if c.report else status)
-        out.append(f"| {feature} | {md_cell(what)} | {' | '.join(cells)} |")
+        out.append(f"| {feature.name} | {md_cell(feature.what)} | {' | '.join(cells)} |")
     for status in STATUSES:
         out.append(f"| *{status}* | count | {' | '.join(str(c.feature_count(status)) for c in cols)} |")
     out += ["", f"## The server's rules ({len(m.server_rows)} checks, MUST first)", "",
@@ -266,11 +266,11 @@ def render_html(m: Matrix) -> str:
                    f"<td>{c.must_passed}/{c.must_judged} ({_e(c.must_rate)})</td><td>{report}</td></tr>")
     out += ["</table><h2>Features</h2><table><tr><th>feature</th><th></th>"
             + "".join(f"<th>{_html_label(c)}</th>" for c in cols) + "</tr>"]
-    for i, (feature, what, _) in enumerate(FEATURES):
+    for i, feature in enumerate(FEATURES):
         cells = "".join(
             f'<td class="v {c.features[i].status.replace(" ", "-")}"><a href="{_e(c.report)}" '
             f'title="{_e(c.features[i].detail)}">{_e(c.features[i].status)}</a></td>' for c in cols)
-        out.append(f"<tr><td>{_e(feature)}</td><td>{_e(what)}</td>{cells}</tr>")
+        out.append(f"<tr><td>{_e(feature.name)}</td><td>{_e(feature.what)}</td>{cells}</tr>")
     for status in STATUSES:
         out.append(f"<tr><th>{_e(status)}</th><td>count</td>"
                    + "".join(f"<td>{c.feature_count(status)}</td>" for c in cols) + "</tr>")
