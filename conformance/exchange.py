@@ -59,6 +59,9 @@ class Exchange:
     event_offsets: list[float] | None = None  # arrival time of each SSE event, seconds since the request
     # Why no complete response arrived: "connect: ...", "timeout: ...", "idle-timeout: ...", or None.
     transport_error: str | None = None
+    # A live run's first attempt, when it failed under load and this exchange is its retry sent alone
+    # (live/load.py): {"status", "transport_error", "others_in_flight"}. Judged by concurrency.stable-under-load.
+    under_load: dict[str, Any] | None = None
 
     @cached_property
     def stream(self) -> ParsedStream | None:

@@ -40,6 +40,12 @@ EXPECTED: dict[str, tuple[Verdict, str]] = {
     "websocket.chained-turn": (U, "no socket (refused upgrade)"),
     "websocket.error-event": (U, "no socket (refused upgrade)"),
     "websocket.open-after-error": (U, "no socket (refused upgrade)"),
+    "websocket.previous-not-found": (U, "no socket (refused upgrade)"),
+    "websocket.open-after-not-found": (U, "no socket (refused upgrade)"),
+    "websocket.unstored-chained": (U, "no socket (refused upgrade)"),
+    "websocket.unstored-socket-local": (U, "no socket (refused upgrade)"),
+    "websocket.failed-evicts": (U, "no socket (refused upgrade)"),
+    "websocket.compact-new-chain": (U, "no socket (refused upgrade)"),
     "compact.shape": (U, "POST /v1/responses/compact is 404"),
     "compact.output-layout": (S, "nothing compacted"),
     "compact.output-reusable": (S, "nothing compacted"),
@@ -56,7 +62,7 @@ EXPECTED: dict[str, tuple[Verdict, str]] = {
     "concurrency.all-answered": (P, "six requests at once (one slot: queued) are all answered"),
     "concurrency.no-cross-talk": (P, "each answer echoes its own metadata; no foreign code word, no stray call"),
 }
-MODEL_DEPENDENT = {"websocket.chained-recall", "conversations.context-carried", "inputs.file-read",
+MODEL_DEPENDENT = {"websocket.chained-recall", "websocket.unstored-recall", "conversations.context-carried", "inputs.file-read",
                    "concurrency.own-code-word"}
 
 # Other checks that FAIL/WARN on these scenarios' traffic: llama.cpp's known stream/schema/error deviations

@@ -157,6 +157,7 @@ class Item:
     arg_deltas: list[str] = field(default_factory=list)
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
+    parts_added: dict[str, int] = field(default_factory=dict)  # part family -> how many were added
     # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
     # ...): docs/rules.md#items-closed-by-their-own-completion-event, such items may be closed by it instead of output_item.done.
     closed_by: SSEEvent | None = None
@@ -494,6 +495,12 @@ class StreamModel(StreamState):
         if suffix == "added":
             if key in item.parts:
                 self.flag("stream.part-added-first", ev, f"{INDEX_KEY[family]} {index} of {item.label()} added again")
+            expected = item.parts_added.get(family, 0)
+            if index is not None and item.added is not None and index != expected:
+                self.flag("stream.part-index-sequential", ev,
+                          f"{INDEX_KEY[family]} {index} is the part #{expected} added to {item.label()}; each item's "
+                          f"parts are numbered from 0", expected=expected, got=index)
+            item.parts_added[family] = expected + 1
             item.parts[key] = Part(family, index, ev)
             return
         part = self._part_for(item, ev, family)
@@ -778,6 +785,14 @@ _walk_rule(
 )
 
 _walk_rule(
+    "stream.part-index-sequential", Level.MUST,
+    "An item's parts are added with content_index (summary_index) 0, 1, 2, … in order: the index restarts at 0 "
+    "for every item, also for the message after a reasoning item.",
+    "docs/rules.md#stream-grammar (content_index is the part's place in the item's content); vLLM #45742 (the "
+    "message after a reasoning item keeps a non-zero content_index and openai-python raises IndexError)",
+)
+
+_walk_rule(
     "stream.part-done", Level.MUST,
     "Every added part gets one content_part.done (reasoning_summary_part.done) before its output_item.done, "
     "and nothing for it afterwards.",
@@ -1007,8 +1022,12 @@ def terminal_status(m: StreamModel) -> Outcome | None:
     resp, expected = m.terminal_response, TERMINAL_STATUS[term.type or ""]
     status = resp.get("status")
     if status != expected:
-        return violation(f"{_where(term)}: response.status is {status!r}, expected {expected!r}",
-                         **_at(term), expected=expected, got=status)
+        # Name the fix: a response that stopped early (incomplete, failed) ends with its own terminal event.
+        event = next((e for e, st in TERMINAL_STATUS.items() if st == status), None)
+        fix = f"end the stream with {event} (the terminal event for status {status!r})" if event else \
+            f"{term.type} carries status {expected!r}"
+        return violation(f"{_where(term)}: response.status is {status!r}; {fix}", **_at(term), expected=expected,
+                         got=status)
     if expected == "incomplete":
         reason = _dict(resp.get("incomplete_details")).get("reason")
         if not isinstance(reason, str) or not reason:
