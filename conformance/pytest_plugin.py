@@ -9,6 +9,7 @@ no other plugin can own, and as the plain `--NAME` wherever no other plugin has 
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import signal
@@ -28,6 +29,9 @@ from conformance.live.target import Target, TargetError, load_targets_file, pars
 from conformance.registry import Check, all_checks
 from conformance.report.model import Report, now_iso
 from conformance.verdicts import Result, Verdict
+
+# --checks: every check, the protocol's only, or only the model-dependent ones (pytest marker model_dependent).
+CHECK_CLASSES = ("all", "protocol", "model")
 
 # The last finished run's report, for the `run` command (which calls pytest.main in-process).
 LAST_REPORT: Report | None = None
@@ -97,6 +101,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
          help="trials of each model-dependent scenario (disagreement is FLAKY)")
     _add(g, "--report-dir", dest="rc_report_dir", default=None, metavar="DIR",
          help="write report.json, report.md, report.html and junit.xml here")
+    _add(g, "--save-recordings", dest="rc_save_recordings", default=None, metavar="DIR",
+         help="write every exchange of the run here, one recording per file (docs/recordings.md; keys redacted)")
     _add(g, "--scenario", dest="rc_scenarios", action="append", default=None, metavar="ID",
          help="run only this scenario (repeatable)")
     _add(g, "--fault", dest="rc_faults", action="append", default=[], metavar="NAME",
@@ -105,6 +111,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
          help="with the embedded reference server: a vendor profile")
     _add(g, "--concurrency", dest="rc_concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
          help="scenarios run at once (1: one request at a time)")
+    _add(g, "--checks", dest="rc_checks", choices=CHECK_CLASSES, default="all",
+         help="which checks: all, protocol (leave out the model-dependent ones, whose verdict may be the model's), "
+              "or model (only those); the same as -m 'not model_dependent' / -m model_dependent")
     _add(g, "--max-duration", dest="rc_max_duration", type=float, default=None, metavar="S",
          help="wall-clock budget for the run; what finished by then is reported, marked incomplete")
 
@@ -239,6 +248,8 @@ class SuiteRun:
         stop = self.engine.stop_reason if (unfinished or interrupted or untested) else None
         report = Report(target=self.target.describe(), results=self.results(), started_at=self.started_at,
                         duration_s=time.monotonic() - self.t0, mode="run")
+        if self.client is not None:
+            report.notes += self.client.load.notes(self.client.exchanges)
         if stop is not None:
             report.complete = False
             report.stop_reason = stop
@@ -246,6 +257,21 @@ class SuiteRun:
                 report.stop_reason += (f"; {len(unfinished)} scenario(s) not finished: {', '.join(unfinished[:10])}"
                                        + (" ..." if len(unfinished) > 10 else ""))
         return report
+
+    def save_recordings(self, root: str) -> None:
+        """Every exchange the run sent, in the recordings format, under ROOT/<scenario>/ (replay judges them)."""
+        from conformance.exchange import Transcript
+        from conformance.recordings import save_transcript
+
+        if self.engine is None or self.target is None:
+            return
+        transcripts = [t for r in self.engine.runs.values() for t in r.transcripts if t is not None]
+        pre = self.engine.preflight
+        if pre is not None:  # the preflight create a scenario adopted is saved under that scenario
+            transcripts.insert(0, Transcript(scenario=pre.scenario,
+                                             exchanges=[ex for ex in pre.exchanges if ex.source == "preflight"]))
+        for t in transcripts:
+            save_transcript(t, root, self.target.name)
 
     def close(self) -> None:
         if self.engine is not None:
@@ -271,6 +297,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a scenario x check item of the conformance suite")
     for name in ("must", "should", "info"):
         config.addinivalue_line("markers", f"{name}: checks of level {name.upper()}")
+    config.addinivalue_line("markers", "model_dependent: checks whose verdict may be the model's, not the endpoint's "
+                                       "(judged over --trials; select with --checks protocol|model)")
     for area in sorted({c.area for c in all_checks()}):
         config.addinivalue_line("markers", f"{area.replace('-', '_')}: checks of area {area}")
     config.stash[RUN_KEY] = SuiteRun(config)
@@ -288,13 +316,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         pytest.param(
             (sc, c),
             id=f"{sc.id}::{c.id}",
-            marks=[getattr(pytest.mark, c.area.replace("-", "_")), getattr(pytest.mark, c.level.value.lower())],
+            marks=[getattr(pytest.mark, c.area.replace("-", "_")), getattr(pytest.mark, c.level.value.lower()),
+                   *([pytest.mark.model_dependent] if c.model_dependent else [])],
         )
         for sc in scenarios
         for c in all_checks()
         if c.pairs_with(sc)
     ]
     metafunc.parametrize("rc_pair", pairs)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--checks protocol|model: deselect the other class of check (a scenario none of whose items is left is
+    not run)."""
+    which = getattr(config.option, "rc_checks", "all")
+    if which == "all":
+        return
+    keep, drop = [], []
+    for item in items:
+        pair = item_pair(item)
+        if pair is None or pair[1].model_dependent == (which == "model"):
+            keep.append(item)
+        else:
+            drop.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -334,7 +381,16 @@ def rc_run(request: pytest.FixtureRequest) -> SuiteRun:
 
 def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
     """What each suite module's test does: wait for the scenario's verdict, then speak pytest."""
-    judged, result = run.result(sc, check)
+    _speak(run, sc, check, *run.result(sc, check))
+
+
+async def evaluate_async(run: SuiteRun, sc: Scenario, check: Check) -> None:
+    """`evaluate` for a coroutine item (pytest-asyncio): the wait for the verdict, bounded like every
+    Engine.wait, runs in a thread so the item's event loop is never blocked."""
+    _speak(run, sc, check, *await asyncio.to_thread(run.result, sc, check))
+
+
+def _speak(run: SuiteRun, sc: Scenario, check: Check, judged: bool, result: Result | None) -> None:
     if not judged:
         reason = run.engine.stop_reason if run.engine else None
         pytest.skip(f"not judged: the run stopped before {sc.id} ended ({reason or 'no engine'})")
@@ -376,6 +432,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             from conformance.report.writers import write_all
 
             write_all(report, report_dir)
+        if session.config.option.rc_save_recordings:
+            run.save_recordings(session.config.option.rc_save_recordings)
         if not report.complete and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an incomplete run never passes
     finally:

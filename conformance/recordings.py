@@ -6,17 +6,36 @@ The writer adds two optional keys the loader also reads: ``elapsed_s`` and ``res
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
 from conformance.redact import redact_headers, scrub
 
 
 class RecordingError(ValueError):
     """A file that is not a readable recording. The message names the file."""
+
+
+class NotResponses(ValueError):
+    """A readable recording of another API (chat completions, embeddings, ...): not judged. Names the file."""
+
+
+# The paths of the API the checks judge: the Responses API, the Conversations API behind its `conversation`
+# parameter, and the model list (docs/api-surface.md). live/paths.py sends nothing outside them either.
+API_ROOTS = ("responses", "conversations", "models")
+
+
+def not_responses(ex: Exchange) -> str | None:
+    """Why the exchange is not one of the API's exchanges (its path names none of API_ROOTS), or None."""
+    segments = ex.request.path.split("?", 1)[0].strip("/").split("/")
+    if any(seg in API_ROOTS for seg in segments):
+        return None
+    return f"{ex.request.method} {ex.request.path[:200]} is not a Responses API exchange"
 
 
 def exchange_from_record(rec: Any, source: str = "") -> Exchange:
@@ -45,6 +64,9 @@ def exchange_from_record(rec: Any, source: str = "") -> Exchange:
         isinstance(offsets, list) and all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in offsets)
     ):
         raise RecordingError(f"{source}: not a recording (response.event_offsets_s must be a list of numbers)")
+    under_load = rec.get("under_load")
+    if under_load is not None and not isinstance(under_load, dict):
+        raise RecordingError(f"{source}: not a recording ('under_load' must be an object)")
     return Exchange(
         request=RecordedRequest(
             method=req["method"],
@@ -69,6 +91,7 @@ def exchange_from_record(rec: Any, source: str = "") -> Exchange:
         elapsed_s=rec.get("elapsed_s"),
         event_offsets=offsets,
         transport_error=rec.get("transport_error"),
+        under_load=under_load,
     )
 
 
@@ -107,6 +130,8 @@ def exchange_to_record(ex: Exchange) -> dict[str, Any]:
         rec["elapsed_s"] = round(ex.elapsed_s, 6)
     if ex.transport_error:
         rec["transport_error"] = ex.transport_error
+    if ex.under_load:
+        rec["under_load"] = ex.under_load
     return scrub(rec)  # an endpoint may echo the key back in a body or stream
 
 
@@ -139,3 +164,21 @@ def iter_paths(paths: list[str]) -> Iterator[Path]:
 
 def save_file(ex: Exchange, path: str | os.PathLike[str]) -> None:
     Path(path).write_text(json.dumps(exchange_to_record(ex), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def save_transcript(t: Transcript, root: str | os.PathLike[str], recorded_from: str | None = None) -> list[Path]:
+    """Write a transcript's own exchanges (not those it borrowed: they are in their owner's) as
+    ROOT/<scenario>/<trial>-<nn>-<label>.json, in the order they were sent. Returns the files written."""
+    folder = Path(root) / _UNSAFE.sub("_", t.scenario)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, ex in enumerate(t.exchanges):
+        path = folder / f"{t.trial}-{n:02d}-{_UNSAFE.sub('_', ex.label or 'exchange')[:60]}.json"
+        if recorded_from and ex.recorded_from == "live":
+            ex = dataclasses.replace(ex, recorded_from=recorded_from)
+        save_file(ex, path)
+        written.append(path)
+    return written

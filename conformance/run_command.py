@@ -41,16 +41,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="trials of each model-dependent scenario; disagreement is FLAKY")
     p.add_argument("--scenario", action="append", metavar="ID", help="run only this scenario (repeatable)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
-                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time)")
+                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time); "
+                        "requests in flight adapt below it when the endpoint times out or fails under load")
     p.add_argument("--max-duration", type=float, default=None, metavar="S",
                    help="wall-clock budget for the run: what finished by then is reported, marked incomplete")
     p.add_argument("--parallel-targets", type=int, default=2, metavar="N",
                    help="with --targets: how many targets run at once, each in its own process (default: 2)")
+    p.add_argument("--checks", choices=("all", "protocol", "model"), default="all",
+                   help="all checks (default); protocol: leave out the model-dependent checks, whose verdict may be the "
+                        "model's rather than the endpoint's; model: only those")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="embedded reference server only: inject this fault (repeatable)")
     p.add_argument("--profile", choices=sorted(PROFILES), help="embedded reference server only: a vendor profile")
     p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
+    p.add_argument("--save-recordings", metavar="DIR",
+                   help="also write every exchange of the run here, one file each (docs/recordings.md; keys "
+                        "redacted), for `replay` or a bug report")
     p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
     gate.add_gate_arguments(p)
@@ -60,13 +67,17 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
     out = [
         "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
         "-p", "conformance.pytest_plugin", "-p", "no:terminal", "--capture=no",  # progress comes from worker threads
+        "-p", "pytest_asyncio.plugin",  # plugin autoloading is off: the async tier's items need it named
         "--report-dir", str(report_dir),
         "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
         "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),
-        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency),
+        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency), "--rc-checks", args.checks,
     ]
     if args.max_duration:
         out += ["--max-duration", str(args.max_duration)]
+    if args.save_recordings:
+        out += ["--save-recordings", str(Path(args.save_recordings) / target_name if target_name else
+                                         args.save_recordings)]
     if args.targets:
         out += ["--targets", args.targets, "--target", target_name or ""]
     if args.base_url:
@@ -173,6 +184,9 @@ def _why_no_report(code: int, args: argparse.Namespace) -> str:
         if args.keyword:
             return (f"-k {args.keyword!r} matches no '<scenario>::<check>' item; check ids are listed by "
                     "`responses-conformance list`, scenario ids in docs/scenarios.md")
+        if args.checks != "all":
+            return (f"--checks {args.checks} leaves no '<scenario>::<check>' item in the scenarios chosen "
+                    "(`responses-conformance list` marks the model-dependent checks)")
         return "no scenario × check item was selected"
     if code == pytest_exit.USAGE_ERROR:
         return "pytest refused the arguments (see its message above; --pytest-args passes them through)"
@@ -255,9 +269,31 @@ def run_targets(args: argparse.Namespace, names: list[str | None], root: Path) -
                 print(f"[{name}] {line.rstrip()}", file=sys.stderr, flush=True)
         return proc.wait()
 
+    ran = [n for n in names if n]
     with ThreadPoolExecutor(max_workers=args.parallel_targets) as pool:
-        codes = list(pool.map(one, [n for n in names if n]))
+        codes = list(pool.map(one, ran))
+    print("targets:")
+    for name, code in zip(ran, codes):
+        print(f"  {name}: exit {code}: {_target_summary(root / name)}")
     return max(codes, default=0)
+
+
+def _target_summary(report_dir: Path) -> str:
+    """One target's outcome from its report.json: its counts, or why it could not be tested."""
+    import json
+
+    from conformance.checks.run import PREFLIGHT
+
+    try:
+        data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"no report in {report_dir} (see its lines above)"
+    results = data.get("results") or []
+    if results and results[0].get("check_id") == PREFLIGHT:
+        return str(results[0].get("message"))
+    counts = ", ".join(f"{n} {v}" for v, n in (data.get("summary") or {}).items() if n) or "no results"
+    incomplete = "" if data.get("complete", True) else f"; incomplete: {data.get('stop_reason')}"
+    return f"{counts}{incomplete}; report: {report_dir / 'report.html'}"
 
 
 def _without(argv: list[str], options: set[str]) -> list[str]:

@@ -415,3 +415,11 @@ def test_vendor_recordings_show_only_known_deviations(recordings_dir: Path):
         ("stream.part-index-sequential", "ruby_llm__providers_bedrock_mantle"): 1,
         ("stream.text-reconstruction", "ruby_llm__providers_bedrock_mantle"): 1,
     })
+
+
+def test_terminal_status_message_names_the_fix():
+    """Issue 22: "status 'incomplete', expected 'completed'" pointed at the wrong fix; a response that stopped
+    early ends with its own terminal event."""
+    bad = edit(V, "response.completed", lambda e: e["response"].update(status="incomplete"))
+    r = result("stream.terminal-status", s.exchange(bad))
+    assert r is not None and "end the stream with response.incomplete" in r.message, r and r.message

@@ -40,6 +40,12 @@ EXPECTED: dict[str, tuple[Verdict, str]] = {
     "websocket.chained-turn": (U, "no socket (refused upgrade)"),
     "websocket.error-event": (U, "no socket (refused upgrade)"),
     "websocket.open-after-error": (U, "no socket (refused upgrade)"),
+    "websocket.previous-not-found": (U, "no socket (refused upgrade)"),
+    "websocket.open-after-not-found": (U, "no socket (refused upgrade)"),
+    "websocket.unstored-chained": (U, "no socket (refused upgrade)"),
+    "websocket.unstored-socket-local": (U, "no socket (refused upgrade)"),
+    "websocket.failed-evicts": (U, "no socket (refused upgrade)"),
+    "websocket.compact-new-chain": (U, "no socket (refused upgrade)"),
     "compact.shape": (U, "POST /v1/responses/compact is 404"),
     "compact.output-layout": (S, "nothing compacted"),
     "compact.output-reusable": (S, "nothing compacted"),
@@ -63,8 +69,8 @@ EXPECTED: dict[str, tuple[Verdict, str]] = {
     "reasoning.encrypted-content": (U, "no reasoning item: the model does not reason"),
     "reasoning.items-accepted": (U, "no reasoning item, so none to pass back"),
 }
-MODEL_DEPENDENT = {"websocket.chained-recall", "conversations.context-carried", "inputs.file-read",
-                   "concurrency.own-code-word", "reasoning.previous-response-recall"}
+MODEL_DEPENDENT = {"websocket.chained-recall", "websocket.unstored-recall", "conversations.context-carried",
+                   "inputs.file-read", "concurrency.own-code-word", "reasoning.previous-response-recall"}
 
 # Other checks that FAIL/WARN on these scenarios' traffic: llama.cpp's known stream/schema/error deviations
 # (docs/llamacpp.md), seen here on the concurrency streams and the 4xx/5xx error bodies. Nothing new.

@@ -18,7 +18,7 @@ from conformance.reference.events import DELTA_TYPES, SERVER_ERROR, plan_events
 from conformance.reference.hooks import Chunk, Hooks, Reply
 from conformance.reference.model import Context, generate
 from conformance.reference.objects import TERMINAL_STATUSES, ResponseRecord, body_object
-from conformance.reference.request import MODEL_ID, CreateRequest, parse_create
+from conformance.reference.request import MODEL_ID, parse_create
 from conformance.reference.store import Store
 from conformance.reference.surface import Conversations, json_body
 
@@ -59,6 +59,7 @@ class _Server:
         self.store = Store()
         self.conversations = Conversations()
         self.in_flight: list[dict[str, Any]] = []  # create bodies being held (only with an overlap hook)
+        self.shared_socket_cache: dict[str, list[ResponseRecord]] = {}  # only with the ws-unstored-cache-shared fault
 
     # Replies ---------------------------------------------------------------------------------------------
 
@@ -150,9 +151,12 @@ class _Server:
             raise ApiError(500, SERVER_ERROR["message"], type="server_error", code="server_error")
         return self.response_reply("create", rec)
 
-    def prepare(self, body: Any, headers: Mapping[str, str]) -> tuple[ResponseRecord, list[dict[str, Any]]]:
+    def prepare(self, body: Any, headers: Mapping[str, str],
+                cached: Mapping[str, list[ResponseRecord]] | None = None,
+                ) -> tuple[ResponseRecord, list[dict[str, Any]]]:
         """The create pipeline shared by HTTP and WebSocket mode: hooks, validation, context, model, events.
-        Adds the turn to its conversation. Raises ApiError for a refused request."""
+        Adds the turn to its conversation. Raises ApiError for a refused request. `cached` is a socket's own
+        responses (id -> its chain, oldest first), looked up before the store."""
         if self.hooks.rewrite_request and isinstance(body, dict):
             body = self.hooks.rewrite_request(body, headers)
         if self.hooks.check_request and isinstance(body, dict):
@@ -160,7 +164,7 @@ class _Server:
             if refusal is not None:
                 raise refusal
         req = parse_create(body)
-        chain = self._previous_chain(req)
+        chain = self.previous_chain(req.previous_response_id, cached or {})
         earlier = self.conversations.items_for(req.conversation) if req.conversation else []
         ctx = Context(req.instructions, earlier + [i for r in chain for i in r.context] + req.input_items,
                       req.input_items)
@@ -187,12 +191,16 @@ class _Server:
         finally:
             self.in_flight.remove(body)
 
-    def _previous_chain(self, req: CreateRequest) -> list[ResponseRecord]:
-        if req.previous_response_id is None:
+    def previous_chain(self, previous_id: str | None, cached: Mapping[str, list[ResponseRecord]]
+                       ) -> list[ResponseRecord]:
+        """The chain a create continues, oldest first: a socket's cached one, else the stored one."""
+        if previous_id is None:
             return []
-        prev = self.store.get(req.previous_response_id)
+        if previous_id in cached:
+            return list(cached[previous_id])
+        prev = self.store.get(previous_id)
         if prev is None:
-            raise ApiError(400, f"Previous response with id '{req.previous_response_id}' not found.",
+            raise ApiError(400, f"Previous response with id '{previous_id}' not found.",
                            param="previous_response_id", code="previous_response_not_found")
         return self.store.chain(prev)
 
