@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 
 from conformance.exchange import Exchange, Transcript
 from conformance.judge import judge
-from conformance.recordings import RecordingError, exchange_from_record
+from conformance.recordings import NotResponses, RecordingError, exchange_from_record, not_responses
 from conformance.registry import Check
 from conformance.report.model import MAX_EVIDENCE_CHARS
 from conformance.sse import StreamParser
@@ -194,9 +194,13 @@ def _last_newline_escape(data: bytes, lo: int, hi: int) -> int:
 def judge_recording(path: str | os.PathLike[str], name: str,
                     checks: list[Check]) -> tuple[list[Result], int, Exchange]:
     """Every check's verdict on one recording, reading its stream piece by piece:
-    (results, SSE events, the exchange as judged)."""
+    (results, SSE events, the exchange as judged). Raises RecordingError (not a recording) or NotResponses
+    (a recording of another API), each naming the file."""
     located = read_recording(path)
     ex = exchange_from_record(located.record, str(path))
+    other = not_responses(ex)
+    if other:
+        raise NotResponses(f"{path}: {other}")
     if located.sse_start is None:
         return _judge(checks, Transcript(scenario=name, exchanges=[ex])), 0, ex
     ex.response.sse = ""  # a stream: is_stream holds; the text itself is never held (see below)

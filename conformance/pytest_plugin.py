@@ -9,6 +9,7 @@ no other plugin can own, and as the plain `--NAME` wherever no other plugin has 
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import signal
@@ -97,6 +98,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
          help="trials of each model-dependent scenario (disagreement is FLAKY)")
     _add(g, "--report-dir", dest="rc_report_dir", default=None, metavar="DIR",
          help="write report.json, report.md, report.html and junit.xml here")
+    _add(g, "--save-recordings", dest="rc_save_recordings", default=None, metavar="DIR",
+         help="write every exchange of the run here, one recording per file (docs/recordings.md; keys redacted)")
     _add(g, "--scenario", dest="rc_scenarios", action="append", default=None, metavar="ID",
          help="run only this scenario (repeatable)")
     _add(g, "--fault", dest="rc_faults", action="append", default=[], metavar="NAME",
@@ -247,6 +250,21 @@ class SuiteRun:
                                        + (" ..." if len(unfinished) > 10 else ""))
         return report
 
+    def save_recordings(self, root: str) -> None:
+        """Every exchange the run sent, in the recordings format, under ROOT/<scenario>/ (replay judges them)."""
+        from conformance.exchange import Transcript
+        from conformance.recordings import save_transcript
+
+        if self.engine is None or self.target is None:
+            return
+        transcripts = [t for r in self.engine.runs.values() for t in r.transcripts if t is not None]
+        pre = self.engine.preflight
+        if pre is not None:  # the preflight create a scenario adopted is saved under that scenario
+            transcripts.insert(0, Transcript(scenario=pre.scenario,
+                                             exchanges=[ex for ex in pre.exchanges if ex.source == "preflight"]))
+        for t in transcripts:
+            save_transcript(t, root, self.target.name)
+
     def close(self) -> None:
         if self.engine is not None:
             if self.lazy and not self.engine.stopped:
@@ -334,7 +352,16 @@ def rc_run(request: pytest.FixtureRequest) -> SuiteRun:
 
 def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
     """What each suite module's test does: wait for the scenario's verdict, then speak pytest."""
-    judged, result = run.result(sc, check)
+    _speak(run, sc, check, *run.result(sc, check))
+
+
+async def evaluate_async(run: SuiteRun, sc: Scenario, check: Check) -> None:
+    """`evaluate` for a coroutine item (pytest-asyncio): the wait for the verdict, bounded like every
+    Engine.wait, runs in a thread so the item's event loop is never blocked."""
+    _speak(run, sc, check, *await asyncio.to_thread(run.result, sc, check))
+
+
+def _speak(run: SuiteRun, sc: Scenario, check: Check, judged: bool, result: Result | None) -> None:
     if not judged:
         reason = run.engine.stop_reason if run.engine else None
         pytest.skip(f"not judged: the run stopped before {sc.id} ended ({reason or 'no engine'})")
@@ -376,6 +403,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             from conformance.report.writers import write_all
 
             write_all(report, report_dir)
+        if session.config.option.rc_save_recordings:
+            run.save_recordings(session.config.option.rc_save_recordings)
         if not report.complete and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an incomplete run never passes
     finally:

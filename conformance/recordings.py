@@ -6,17 +6,36 @@ The writer adds two optional keys the loader also reads: ``elapsed_s`` and ``res
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
 from conformance.redact import redact_headers, scrub
 
 
 class RecordingError(ValueError):
     """A file that is not a readable recording. The message names the file."""
+
+
+class NotResponses(ValueError):
+    """A readable recording of another API (chat completions, embeddings, ...): not judged. Names the file."""
+
+
+# The paths of the API the checks judge: the Responses API, the Conversations API behind its `conversation`
+# parameter, and the model list (docs/api-surface.md). live/paths.py sends nothing outside them either.
+API_ROOTS = ("responses", "conversations", "models")
+
+
+def not_responses(ex: Exchange) -> str | None:
+    """Why the exchange is not one of the API's exchanges (its path names none of API_ROOTS), or None."""
+    segments = ex.request.path.split("?", 1)[0].strip("/").split("/")
+    if any(seg in API_ROOTS for seg in segments):
+        return None
+    return f"{ex.request.method} {ex.request.path[:200]} is not a Responses API exchange"
 
 
 def exchange_from_record(rec: Any, source: str = "") -> Exchange:
@@ -139,3 +158,21 @@ def iter_paths(paths: list[str]) -> Iterator[Path]:
 
 def save_file(ex: Exchange, path: str | os.PathLike[str]) -> None:
     Path(path).write_text(json.dumps(exchange_to_record(ex), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def save_transcript(t: Transcript, root: str | os.PathLike[str], recorded_from: str | None = None) -> list[Path]:
+    """Write a transcript's own exchanges (not those it borrowed: they are in their owner's) as
+    ROOT/<scenario>/<trial>-<nn>-<label>.json, in the order they were sent. Returns the files written."""
+    folder = Path(root) / _UNSAFE.sub("_", t.scenario)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, ex in enumerate(t.exchanges):
+        path = folder / f"{t.trial}-{n:02d}-{_UNSAFE.sub('_', ex.label or 'exchange')[:60]}.json"
+        if recorded_from and ex.recorded_from == "live":
+            ex = dataclasses.replace(ex, recorded_from=recorded_from)
+        save_file(ex, path)
+        written.append(path)
+    return written

@@ -2,8 +2,10 @@
 
 Each recording file becomes one Transcript named after its path relative to the argument it was found under.
 Files are judged one at a time and each stream is read piece by piece (conformance/incremental.py).
-Bad input (a missing path, invalid JSON, a file not in the recordings format) is a UsageError: exit status 2
-with a one-line message naming the file.
+A missing path, or a directory without *.json files, is a UsageError: exit status 2 with a one-line message
+naming it. A file that is not in the recordings format (docs/recordings.md) is one ERROR under
+run.recording-readable naming the file, and the replay goes on; a recording of another API (chat completions,
+...) is not judged, and the report's notes say so.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.cli import UsageError
-from conformance.exchange import Exchange
+from conformance.exchange import Exchange, Transcript
 from conformance.incremental import judge_recording
-from conformance.recordings import RecordingError, iter_paths
-from conformance.registry import all_checks
+from conformance.judge import judge
+from conformance.checks.run import RECORDING_READABLE
+from conformance.recordings import NotResponses, RecordingError, iter_paths
+from conformance.registry import all_checks, get
 from conformance.report import gate
 from conformance.report.model import Report, now_iso
 from conformance.report.writers import write_all
@@ -60,6 +64,14 @@ class _Seen:
     events: int = 0
     origins: set[str | None] = field(default_factory=set)
     models: Counter[str] = field(default_factory=Counter)
+    other_api: list[str] = field(default_factory=list)  # files of another API, not judged
+
+    def notes(self) -> list[str]:
+        if not self.other_api:
+            return []
+        shown = "; ".join(self.other_api[:3]) + ("; ..." if len(self.other_api) > 3 else "")
+        return [f"{len(self.other_api)} recording(s) of another API were not judged (the checks judge the "
+                f"Responses API): {shown}"]
 
     def add(self, ex: Exchange, events: int) -> None:
         self.exchanges += 1
@@ -88,11 +100,25 @@ def judge_paths(paths: list[str]) -> tuple[list[Result], _Seen]:
     for f, name in _recordings(paths):
         try:
             judged, events, ex = judge_recording(f, name, checks)
+        except NotResponses as exc:
+            seen.other_api.append(_one_line(str(exc)))
+            continue
         except RecordingError as exc:
-            raise UsageError(_one_line(str(exc))) from None
+            results.append(_unreadable(name, _one_line(str(exc))))
+            continue
         results += judged
         seen.add(ex, events)
     return results, seen
+
+
+def _unreadable(name: str, message: str) -> Result:
+    """run.recording-readable's ERROR on a file that is not a recording, under the file's name."""
+    t = Transcript(scenario="replay")
+    t.error = message
+    result = judge(get(RECORDING_READABLE), t)
+    assert result is not None  # the check judges every "replay" transcript
+    result.scenario = name
+    return result
 
 
 def main(args: argparse.Namespace) -> int:
@@ -108,6 +134,7 @@ def main(args: argparse.Namespace) -> int:
         started_at=started_at,
         duration_s=duration,
         mode="replay",
+        notes=seen.notes(),
     )
     try:
         written = write_all(report, args.report_dir)
@@ -123,6 +150,8 @@ def main(args: argparse.Namespace) -> int:
             f"({n_ex / rate:.0f} exchanges/s, {n_events / rate:.0f} events/s): {counts or 'no results'}; "
             f"report: {written.get('json', args.report_dir)}"
         )
+        for note in report.notes:
+            print(f"note: {note}")
     code, lines = gate.exit_status(report, args.baseline, args.expected_failures)
     for line in lines if not args.quiet else (lines[-1:] if code else []):
         print(line, file=sys.stderr)

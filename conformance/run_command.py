@@ -51,6 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="embedded reference server only: inject this fault (repeatable)")
     p.add_argument("--profile", choices=sorted(PROFILES), help="embedded reference server only: a vendor profile")
     p.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports are written (default: reports/)")
+    p.add_argument("--save-recordings", metavar="DIR",
+                   help="also write every exchange of the run here, one file each (docs/recordings.md; keys "
+                        "redacted), for `replay` or a bug report")
     p.add_argument("-q", "--quiet", action="store_true", help="one summary line (for CI)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="further arguments for pytest")
     gate.add_gate_arguments(p)
@@ -60,6 +63,7 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
     out = [
         "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
         "-p", "conformance.pytest_plugin", "-p", "no:terminal", "--capture=no",  # progress comes from worker threads
+        "-p", "pytest_asyncio.plugin",  # plugin autoloading is off: the async tier's items need it named
         "--report-dir", str(report_dir),
         "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
         "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),
@@ -67,6 +71,9 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
     ]
     if args.max_duration:
         out += ["--max-duration", str(args.max_duration)]
+    if args.save_recordings:
+        out += ["--save-recordings", str(Path(args.save_recordings) / target_name if target_name else
+                                         args.save_recordings)]
     if args.targets:
         out += ["--targets", args.targets, "--target", target_name or ""]
     if args.base_url:
@@ -255,9 +262,31 @@ def run_targets(args: argparse.Namespace, names: list[str | None], root: Path) -
                 print(f"[{name}] {line.rstrip()}", file=sys.stderr, flush=True)
         return proc.wait()
 
+    ran = [n for n in names if n]
     with ThreadPoolExecutor(max_workers=args.parallel_targets) as pool:
-        codes = list(pool.map(one, [n for n in names if n]))
+        codes = list(pool.map(one, ran))
+    print("targets:")
+    for name, code in zip(ran, codes):
+        print(f"  {name}: exit {code}: {_target_summary(root / name)}")
     return max(codes, default=0)
+
+
+def _target_summary(report_dir: Path) -> str:
+    """One target's outcome from its report.json: its counts, or why it could not be tested."""
+    import json
+
+    from conformance.checks.run import PREFLIGHT
+
+    try:
+        data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"no report in {report_dir} (see its lines above)"
+    results = data.get("results") or []
+    if results and results[0].get("check_id") == PREFLIGHT:
+        return str(results[0].get("message"))
+    counts = ", ".join(f"{n} {v}" for v, n in (data.get("summary") or {}).items() if n) or "no results"
+    incomplete = "" if data.get("complete", True) else f"; incomplete: {data.get('stop_reason')}"
+    return f"{counts}{incomplete}; report: {report_dir / 'report.html'}"
 
 
 def _without(argv: list[str], options: set[str]) -> list[str]:

@@ -1,5 +1,9 @@
 """Generate ``schemas/`` from the pinned openai-python release: ``python -m conformance.schemagen``.
 
+``python -m conformance.schemagen --newest`` is the upgrade in one command: it asks pip for the newest
+openai-python that the package's dependency range allows (into a scratch folder, the venv untouched),
+generates from it, and rewrites ``SDK_VERSION`` below and the test extra's pin in pyproject.toml.
+
 Every generated schema is exactly ``pydantic.TypeAdapter(<SDK class>).json_schema()``. Two bodies have no SDK
 model and are hand-written here (ERROR_ENVELOPE, DELETE_BODY). The relaxation overlay (RELAXATIONS) is kept
 apart from the generated files and applied when the validators are compiled (conformance/schemas.py), so
@@ -9,14 +13,21 @@ the vendored schemas stay byte-for-byte what the SDK says and every departure fr
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
+import subprocess
 import sys
+import tempfile
 import typing
 from pathlib import Path
 from typing import Any
 
-SDK_VERSION = "3.51.0"
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SDK_VERSION = "3.57.0"
+REPO = Path(__file__).resolve().parent.parent
+SCHEMAS_DIR = REPO / "schemas"
+PYPROJECT = REPO / "pyproject.toml"
 
 # The error envelope OpenAI sends with every 4xx (also for stream: true). `param` and `code` are nullable
 # but always present in recorded OpenAI traffic. Hand-written: the SDK has no model for the envelope.
@@ -125,9 +136,11 @@ def _provenance() -> str:
         "- `delete.json`: the DELETE body: `id` and `deleted: true` required, `object` either `response` "
         "(the docs) or `response.deleted` (what OpenAI sends).",
         "",
-        "To upgrade: change the `openai==` pin in `pyproject.toml` and `SDK_VERSION` in "
-        "`conformance/schemagen.py`, reinstall, run `python -m conformance.schemagen`, review the diff, then "
-        "re-run the calibration tests (`pytest tests/test_schemas.py tests/test_checks_schema.py`). "
+        "To upgrade: `python -m conformance.schemagen --newest` installs the newest openai-python that the "
+        "dependency range in `pyproject.toml` allows into a scratch folder, generates from it, and rewrites "
+        "`SDK_VERSION` in `conformance/schemagen.py` and the test extra's `openai` pin (a range of that minor "
+        "release); then reinstall (`pip install -e '.[test]'`), review the diff and re-run the calibration tests "
+        "(`pytest tests/test_schemas.py tests/test_checks_schema.py tests/test_replay.py`). "
         "`tests/test_schemas.py::test_no_drift` fails while `schemas/` differs from what the installed SDK "
         "generates.",
         "",
@@ -203,7 +216,53 @@ def write(target: Path = SCHEMAS_DIR) -> list[str]:
     return sorted(files)
 
 
-def main() -> None:
+def dependency_range(pyproject: str) -> str:
+    """The `openai` requirement of the package's own dependencies (not the test extra's pin)."""
+    deps = pyproject.split("[project.optional-dependencies]")[0]
+    (req,) = re.findall(r'"(openai[<>=!~][^"]*)"', deps)
+    return req
+
+
+def pin_test_extra(pyproject: str, version: str) -> str:
+    """pyproject.toml with the test extra's openai requirement set to the minor release of `version`."""
+    major, minor = (int(x) for x in version.split(".")[:2])
+    head, sep, extras = pyproject.partition("[project.optional-dependencies]")
+    extras, n = re.subn(r'"openai[<>=!~][^"]*"', f'"openai>={version},<{major}.{minor + 1}"', extras, count=1)
+    if not sep or n != 1:
+        raise SystemExit("pyproject.toml: no openai requirement in [project.optional-dependencies]")
+    return head + sep + extras
+
+
+def upgrade_to_newest() -> str:
+    """Generate schemas/ from the newest openai-python the dependency range allows; returns its version."""
+    text = PYPROJECT.read_text(encoding="utf-8")
+    req = dependency_range(text)
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", scratch, req],
+                       check=True, timeout=600)
+        # PYTHONPATH comes before site-packages: the scratch openai shadows the installed one.
+        version = subprocess.run(
+            [sys.executable, "-c", "import openai; print(openai.__version__)"], check=True, timeout=120,
+            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": scratch}).stdout.strip()
+        src = Path(__file__).read_text(encoding="utf-8")
+        Path(__file__).write_text(re.sub(r'^SDK_VERSION = "[^"]*"', f'SDK_VERSION = "{version}"', src, count=1,
+                                         flags=re.M), encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "conformance.schemagen"], check=True, timeout=600, cwd=REPO,
+                       env={**os.environ, "PYTHONPATH": f"{scratch}{os.pathsep}{REPO}"})
+    PYPROJECT.write_text(pin_test_extra(text, version), encoding="utf-8")
+    return version
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m conformance.schemagen", description=__doc__.splitlines()[0])
+    parser.add_argument("--newest", action="store_true",
+                        help="upgrade to the newest openai-python the dependency range allows, then generate")
+    args = parser.parse_args(argv)
+    if args.newest:
+        version = upgrade_to_newest()
+        print(f"schemas/ generated from openai-python {version}; reinstall: pip install -e '.[test]'",
+              file=sys.stderr)
+        return
     written = write()
     print(f"wrote {len(written)} files into {SCHEMAS_DIR}", file=sys.stderr)
 

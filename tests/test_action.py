@@ -48,7 +48,10 @@ def evaluate(text: str, inputs: dict[str, str], outputs: dict[str, dict[str, str
     return _EXPR.sub(lambda m: one(m.group(1)), text)
 
 
-def run_action(given: dict[str, str], tmp: Path) -> dict[str, Any]:
+ARTIFACT_URL = "https://github.com/o/r/actions/runs/1/artifacts/2"
+
+
+def run_action(given: dict[str, str], tmp: Path, artifact_url: str = ARTIFACT_URL) -> dict[str, Any]:
     inputs = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
     unknown = set(given) - set(inputs)
     assert not unknown, unknown
@@ -77,6 +80,8 @@ def run_action(given: dict[str, str], tmp: Path) -> dict[str, Any]:
         if "uses" in step:
             assert step["uses"].startswith("actions/upload-artifact@")
             uploads.append({k: evaluate(str(v), inputs, outputs) for k, v in step["with"].items()})
+            if "id" in step and artifact_url:  # upload-artifact@v4's output
+                outputs[step["id"]] = {"artifact-url": artifact_url}
             continue
         out_file = tmp / f"output-{n}"
         out_file.write_text("")
@@ -129,6 +134,9 @@ def test_action_runs_summarises_uploads_and_fails_the_job(broken_run):
     # report.md went to the job summary, fix-this-first on top, named by the name input.
     assert got["summary"].startswith("# Responses API conformance: ref-broken")
     assert "## Fix this first" in got["summary"] and "stream.first-event-created" in got["summary"]
+    # Its links resolve: report.html is not beside the job summary, so they go to the uploaded artifact.
+    assert "](report.html" not in got["summary"]
+    assert f"]({ARTIFACT_URL})" in got["summary"] and got["summary"].count(ARTIFACT_URL) > 1
     # The reports are uploaded under the target's name.
     (upload,) = got["uploads"]
     assert upload["name"] == "conformance-ref-broken"
@@ -153,3 +161,8 @@ def test_expected_failures_let_the_job_pass(server, broken_run, tmp_path):
     assert failing and got["outputs"]["run"] == {"exit-code": "0"}
     assert got["statuses"][-1] == ("Fail the job by the suite's exit status", 0)
     assert got["uploads"][0]["name"] == "conformance-report"
+
+
+def test_without_an_artifact_url_the_summary_has_no_dead_links(server, tmp_path):
+    got = run_action({"base-url": server.base_url, "model": "reference-echo"}, tmp_path, artifact_url="")
+    assert "stream.first-event-created" in got["summary"] and "](report.html" not in got["summary"]

@@ -148,11 +148,12 @@ def test_sdk_tier_is_bounded_by_the_same_deadline_caps_and_gate() -> None:
     from conformance.live.scenario import ScenarioContext
     from conformance.live.scenarios.sdk import RecordingTransport, sdk_client
 
-    for name, expect in [("slowloris-body", "timeout"), ("slow-keepalive", "timeout"),
-                         ("endless-deltas", "exceeded 200 events"), ("gzip-bomb", "decoded to more than"),
-                         ("redirect-elsewhere", None)]:
+    # The caps' cases get a longer deadline so that a loaded machine still reaches the cap before the deadline.
+    for name, expect, deadline in [("slowloris-body", "timeout", 1.0), ("slow-keepalive", "timeout", 1.0),
+                                   ("endless-deltas", "exceeded 200 events", 10.0),
+                                   ("gzip-bomb", "decoded to more than", 10.0), ("redirect-elsewhere", None, 10.0)]:
         server = HostileServer(name)
-        with server as url, _client(url, request_timeout=1.0, limits=SMALL) as client:
+        with server as url, _client(url, request_timeout=deadline, limits=SMALL) as client:
             ctx = ScenarioContext(client.target, client, Transcript("sdk.t"))
             sdk = sdk_client(ctx, RecordingTransport(ctx))
             t0 = time.monotonic()
@@ -165,7 +166,7 @@ def test_sdk_tier_is_bounded_by_the_same_deadline_caps_and_gate() -> None:
             finally:
                 sdk.close()
             took = time.monotonic() - t0
-        assert took < 3, (name, took)
+        assert took < deadline + 2, (name, took)
         [ex] = ctx.transcript.exchanges
         if expect is None:
             assert ex.response.status == 302 and server.elsewhere == []

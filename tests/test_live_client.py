@@ -200,3 +200,18 @@ def test_retry_after_parsing_is_strict():
     assert parse_retry_after("99999999999999999999", now) == float("inf")
     for bad in ("1.5", "-1", "+3", "1e3", "soon", "", " ", "Thu, 01 Jan 2026 00:00:30", "\u0661", None):
         assert parse_retry_after(bad, now) is None, bad
+
+
+def test_the_example_targets_file_loads_and_shows_every_key(monkeypatch) -> None:
+    """docs/targets.example.toml is complete: it loads as written and names every key a target table takes."""
+    import dataclasses
+    import tomllib
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "docs" / "targets.example.toml"
+    monkeypatch.setenv("GATEWAY_KEY", "k")
+    targets = load_targets_file(example)
+    assert [t.name for t in targets] == ["vllm", "gateway"] and targets[1].api_key == "k"
+    used = {k for t in tomllib.loads(example.read_text())["targets"].values() for k in t}
+    fields = {f.name for f in dataclasses.fields(Target)} - {"name", "api_key"}
+    assert used == fields | {"api_key_env"}

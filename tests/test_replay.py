@@ -79,8 +79,8 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
     }
 
 
-@pytest.mark.parametrize("kind", ["missing", "invalid-json", "not-an-object", "no-response", "empty-dir", "bad-file-in-dir"])
-def test_bad_input_exits_2_with_one_line_naming_the_file(
+@pytest.mark.parametrize("kind", ["missing", "empty-dir"])
+def test_nothing_to_replay_exits_2_with_one_line_naming_the_path(
     run: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
     argv, named = bad_inputs(tmp_path)[kind]
@@ -92,13 +92,42 @@ def test_bad_input_exits_2_with_one_line_naming_the_file(
     assert not (tmp_path / "reports" / "report.json").exists()
 
 
+@pytest.mark.parametrize("kind", ["invalid-json", "not-an-object", "no-response", "bad-file-in-dir"])
+def test_a_malformed_file_is_one_error_naming_it_and_the_replay_goes_on(
+    run: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    argv, named = bad_inputs(tmp_path)[kind]
+    assert run(*argv, "--report-dir", str(tmp_path / "reports")) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    errors = [r for r in report["results"] if r["verdict"] == "ERROR"]
+    assert len(errors) == 1 and errors[0]["check_id"] == "run.recording-readable" and named in errors[0]["message"]
+    if kind == "bad-file-in-dir":  # the good file beside it is still judged
+        assert {r["scenario"] for r in report["results"] if r["verdict"] == "PASS"} == {"a_good.json"}
+
+
+def test_a_recording_of_another_api_is_not_judged_and_the_notes_say_so(
+    run: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chat = {"request": {"method": "POST", "path": "/v1/chat/completions", "body": {"model": "m", "messages": []}},
+            "response": {"status": 200, "headers": {"content-type": "application/json"},
+                         "body": {"object": "chat.completion", "choices": []}}}
+    (tmp_path / "chat.json").write_text(json.dumps(chat))
+    assert run(str(tmp_path / "chat.json"), "--report-dir", str(tmp_path / "reports")) == 0
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert report["results"] == []
+    assert "chat.json" in report["notes"][0] and "not a Responses API exchange" in report["notes"][0]
+    assert "note: 1 recording(s) of another API were not judged" in out
+
+
 def test_subprocess_bad_input_and_good_input(recordings_dir: Path, tmp_path: Path) -> None:
     try:
         cli.build_parser()
     except ImportError as exc:  # another subcommand's module has not landed yet
         pytest.skip(f"the full CLI cannot be built yet: {exc}")
-    (tmp_path / "bad.json").write_text("{")
-    proc = subprocess.run(
+    proc = subprocess.run(  # nothing to replay: a usage error
         [sys.executable, "-m", "conformance", "replay", str(tmp_path / "bad.json"), "--report-dir", str(tmp_path / "r")],
         capture_output=True,
         text=True,
@@ -192,3 +221,44 @@ def test_unwritable_report_dir_exits_2(run: Any, recordings_dir: Path, tmp_path:
     assert run(str(src), "--report-dir", str(blocker / "reports")) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and str(blocker / "reports") in err
+
+
+def test_a_saved_live_run_replays_to_the_same_exchange_verdicts(tmp_path: Path) -> None:
+    """`run --save-recordings DIR` writes every exchange the run judged; `replay DIR` gives each exchange check
+    the same verdict per scenario (the live run judges the GET /models of the preflight with no check)."""
+    from conformance.registry import all_checks
+
+    rec = tmp_path / "rec"
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--profile", "vllm", "--scenario", "basic.string-input",
+         "--scenario", "streaming.text", "--scenario", "bad_input.wrong-types", "--scenario", "storage.retrieve",
+         "--save-recordings", str(rec), "--report-dir", str(tmp_path / "live"), "-q"],
+        capture_output=True, text=True, timeout=180)
+    assert proc.returncode in (0, 1), proc.stderr
+    code, replayed = replay_dir(rec, tmp_path / "replayed")
+    exchange_checks = {c.id for c in all_checks() if c.scope == "exchange"}
+    live = json.loads((tmp_path / "live" / "report.json").read_text(encoding="utf-8"))["results"]
+    order = ["PASS", "SKIP", "UNSUPPORTED", "WARN", "FLAKY", "FAIL", "ERROR"]
+    worst: dict[tuple[str, str], str] = {}
+    for r in replayed["results"]:
+        key = (r["scenario"].split("/")[0], r["check_id"])
+        if r["check_id"] in exchange_checks and key[0] != "preflight":
+            worst[key] = max(worst.get(key, "PASS"), r["verdict"], key=order.index)
+    expected = {(r["scenario"], r["check_id"]): r["verdict"] for r in live if r["check_id"] in exchange_checks}
+    assert worst == expected
+    assert set(expected.values()) - {"PASS"}  # the profile's deviations are found both ways
+    files = list(rec.rglob("*.json"))
+    assert files and all(json.loads(f.read_text())["recorded_from"] for f in files)
+
+
+def test_saved_recordings_hold_no_key(tmp_path: Path) -> None:
+    from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
+    from conformance.recordings import save_transcript
+    from conformance.redact import register_secret
+
+    key = "sk-test-0123456789abcdef"
+    register_secret(key)
+    ex = Exchange(request=RecordedRequest("POST", "/v1/responses", {"authorization": f"Bearer {key}"}, {"model": "m"}),
+                  response=RecordedResponse(401, {}, {"error": {"message": f"bad key {key}"}}), label="create")
+    (path,) = save_transcript(Transcript(scenario="basic.x", exchanges=[ex]), tmp_path, "t")
+    assert key not in path.read_text() and path.name == "0-00-create.json"

@@ -147,6 +147,15 @@ def test_expected_failures_json_and_bad_manifests(tmp_path: Path, catalog: None)
         gate.exit_status(same, baseline_path=str(tmp_path / "nope.json"))
 
 
+def test_a_typo_in_the_manifest_is_an_unknown_check_id_not_a_fixed_failure(tmp_path: Path, catalog: None) -> None:
+    manifest = tmp_path / "expected.toml"
+    manifest.write_text('[expected."rtest.stream-ordr"]\nreason = "typo"\n', encoding="utf-8")
+    _, lines = gate.exit_status(make_report([]), expected_path=str(manifest))
+    typo = [line for line in lines if "rtest.stream-ordr" in line]
+    assert len(typo) == 1 and "unknown check id" in typo[0] and "did you mean 'rtest.stream-order'" in typo[0]
+    assert "does not fail now" not in typo[0]
+
+
 def test_manifest_for_another_target_warns(tmp_path: Path, catalog: None) -> None:
     manifest = tmp_path / "expected.toml"
     manifest.write_text(MANIFEST, encoding="utf-8")

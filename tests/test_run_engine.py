@@ -145,6 +145,21 @@ def test_refused_key_or_unknown_model_exits_3(tmp_path: Path, status: int, needl
     assert needle in proc.stderr
 
 
+def test_a_create_refused_with_4xx_exits_3_with_the_servers_message(tmp_path: Path) -> None:
+    """LiteLLM's proxy given a wrong key answers every create with 400 "No connected db": nothing can be tested."""
+    from tests.rawserver import scripted_server
+
+    body = json.dumps({"error": {"message": "No connected db.", "type": "None", "param": "None", "code": "400"}})
+    reply = (f"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+             f"connection: close\r\n\r\n{body}").encode()
+    with scripted_server(reply) as url:
+        proc = cli("--base-url", url, "--model", "m", "--report-dir", str(tmp_path), timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert "HTTP 400" in proc.stderr and "No connected db." in proc.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [r["check_id"] for r in report["results"]] == ["run.preflight"]
+
+
 @pytest.mark.slow
 def test_sigterm_mid_run_leaves_a_valid_incomplete_report(reference, tmp_path: Path) -> None:
     with SlowProxy(reference.port, delay_s=0.3) as proxy:
@@ -208,6 +223,19 @@ def test_targets_run_concurrently_each_into_its_own_report(reference, tmp_path: 
     for n in ("one", "two"):
         assert json.loads((tmp_path / "r" / n / "report.json").read_text())["target"]["name"] == n
         assert f"[{n}]" in proc.stderr
+
+
+def test_a_multi_target_run_ends_with_one_summary_line_per_target(reference, tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f'[targets.up]\nbase_url = "{reference.base_url}"\nmodel = "{reference.model}"\n'
+                       f'[targets.down]\nbase_url = "http://127.0.0.1:{closed_port()}/v1"\nmodel = "m"\n')
+    proc = cli("--targets", str(targets), "--scenario", "basic.string-input", "--report-dir", str(tmp_path / "r"),
+               timeout=180)
+    assert proc.returncode == 3, proc.stderr
+    tail = proc.stdout.strip().splitlines()[-3:]
+    assert tail[0] == "targets:"
+    assert tail[1].startswith("  up: exit 0: ") and " PASS" in tail[1] and "report: " in tail[1]
+    assert tail[2].startswith("  down: exit 3: ") and "could not be reached" in tail[2]
 
 
 def _plan(ids: list[str]):
@@ -298,3 +326,30 @@ def test_plain_pytest_with_xdist_runs_the_whole_suite_into_one_report(tmp_path: 
     assert sum(len(w["results"]) for w in workers) == len(merged["results"])
     families = {r["scenario"].split(".")[0] for r in merged["results"]}
     assert {"basic", "storage", "tools", "websocket", "sdk"} <= families
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_an_owner_submitted_after_a_borrower_made_its_resource_records_its_own_steps(reference, concurrency) -> None:
+    """An xdist worker may get background.* (which borrows basic.string-input's foreground response) before
+    basic.*: the borrower then makes the resource itself, under its own label. The owner, submitted later,
+    must still record its own create step (it once borrowed the other's exchanges: "recorded no create step")."""
+    from conformance.live.client import RecordingClient
+    from conformance.live.engine import Engine
+
+    t = target(reference.base_url, reference.model)
+    client = RecordingClient(t)
+    engine = Engine(t, client, concurrency)
+    try:
+        assert engine.run_preflight() is None
+        engine.start(_plan([s.id for s in select_scenarios(family="background")]), final=False)
+        for sid in list(engine.runs):
+            assert engine.wait(sid) is not None
+        engine.start(_plan([s.id for s in select_scenarios(family="basic")]), final=False)
+        r = engine.wait("basic.string-input")
+        assert r is not None
+        bad = {cid: res.message for cid, res in r.results.items() if res is not None and res.verdict != Verdict.PASS}
+        assert not bad
+        engine.finish_submitting()
+    finally:
+        engine.join(5)
+        client.close()

@@ -214,3 +214,13 @@ def test_each_relaxation_is_needed(openai_instances: list[tuple[str, str | None,
     for i, entry in enumerate(schemagen.RELAXATIONS):
         without = SchemaSet(relaxations=schemagen.RELAXATIONS[:i] + schemagen.RELAXATIONS[i + 1:])
         assert _failures(without, openai_instances, first_only=True), f"no OpenAI recording needs {entry}"
+
+
+def test_upgrade_command_reads_the_range_and_pins_the_test_extra() -> None:
+    text = schemagen.PYPROJECT.read_text(encoding="utf-8")
+    assert schemagen.dependency_range(text).startswith("openai>=")
+    pinned = schemagen.pin_test_extra(text, "3.99.2")
+    assert '"openai>=3.99.2,<3.100"' in pinned
+    assert schemagen.dependency_range(pinned) == schemagen.dependency_range(text)  # the package range is untouched
+    # the test extra pins the minor release the schemas were generated from
+    assert f'"openai>={schemagen.SDK_VERSION},<' in text

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import final_response, output_text
+from conformance.schemagen import SDK_VERSION
 from conformance.verdicts import Outcome, error, ok, unsupported, violation
 
 __all__ = [
@@ -173,7 +174,7 @@ def items_text(items: Iterable[Any]) -> list[str]:
 
 # The API surface's objects, judged by the SDK's own models -------------------------------------------------
 
-SDK = "openai-python 3.51.0"
+SDK = f"openai-python {SDK_VERSION}"
 SDK_DOCS = "https://developers.openai.com/api/reference/resources"
 
 

@@ -7,6 +7,8 @@ judged (judge.py). So one fault gives one ERROR, and the endpoint is never blame
 
 from __future__ import annotations
 
+import json
+
 from conformance.exchange import Exchange, Transcript
 from conformance.registry import exchange_check, transcript_check
 from conformance.verdicts import Level, Outcome, error, ok
@@ -48,7 +50,23 @@ def preflight_problem(t: Transcript) -> str | None:
         if ex.label == "create" and ex.status in (404, 405) and not isinstance(ex.response.body, dict):
             return (f"{what} answered HTTP {ex.status} without an error body: no Responses API here; check that "
                     "--base-url ends with the API version (e.g. http://host:8000/v1)")
+        if ex.label == "create-minimal" and ex.status is not None and 400 <= ex.status < 500:
+            return (f"{what} refused even the smallest create (model and a one-line input) with HTTP {ex.status}: "
+                    f"{_said(ex)!r}; check --api-key, --model and the endpoint's own setup")
     return None
+
+
+def _said(ex: Exchange) -> str:
+    """What the endpoint said in an error answer, bounded: error.message, message, detail, or the text."""
+    body = ex.response.body
+    said: object = None
+    if isinstance(body, dict):
+        err = body.get("error")
+        said = (err.get("message") if isinstance(err, dict) else err) or body.get("message") or body.get("detail")
+    if not said:
+        said = ex.response.text or (json.dumps(body) if body is not None else "no body")
+    text = " ".join(str(said).split())
+    return text if len(text) <= 300 else text[:300] + "..."
 
 
 def _names_model(ex: Exchange) -> bool:
@@ -72,3 +90,20 @@ def _names_model(ex: Exchange) -> bool:
 def preflight(t: Transcript) -> Outcome | None:
     problem = preflight_problem(t)
     return error(f"could not test the endpoint: {problem}") if problem else ok()
+
+
+RECORDING_READABLE = "run.recording-readable"
+
+
+@transcript_check(
+    id=RECORDING_READABLE,
+    level=Level.INFO,
+    requirement="Every file replay is given is a recording in the recordings format; one that is not is one "
+                "ERROR naming the file, and the replay goes on with the others.",
+    source="docs/recordings.md",
+    area="run",
+    scenarios=("replay",),  # judged by `replay` on each file it could not read, never on a live scenario
+    judges_incomplete=True,
+)
+def recording_readable(t: Transcript) -> Outcome | None:
+    return error(f"not a recording: {t.error}") if t.error else ok()

@@ -1,40 +1,49 @@
-"""SDK-compatibility tier: the pinned openai-python (3.51.0) works against the endpoint. The scenarios store
-the SDK's outcome in params["sdk"]; an exception the SDK raised is the FAIL message."""
+"""SDK-compatibility tier: the pinned openai-python (conformance.schemagen.SDK_VERSION) works against the endpoint. The scenarios store
+the SDK's outcome in params["sdk"]; an exception the SDK raised is the FAIL message. The async tier
+(checks/async_sdk.py) is judged by these checks too: its create, stream and parse scenarios store the same shape."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from conformance.exchange import Transcript
+from conformance.checks.common import SDK
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, error, ok, violation
 
 # Exceptions that mean the SDK never got an answer: the suite cannot judge (ERROR), not a FAIL.
-_NO_ANSWER = ("openai.APIConnectionError", "openai.APITimeoutError", "openai._exceptions.APIConnectionError",
-              "openai._exceptions.APITimeoutError")
+NO_ANSWER = ("openai.APIConnectionError", "openai.APITimeoutError", "openai._exceptions.APIConnectionError",
+             "openai._exceptions.APITimeoutError")
+
+
+def failed(facts: Any, call: str, step: str | None) -> Outcome | None:
+    """None when the SDK call succeeded (``facts["ok"]``); else its verdict: ERROR when the SDK got no answer (or
+    the scenario recorded nothing), a violation for anything the SDK raised on an answer."""
+    if not isinstance(facts, dict):
+        return error(f"the scenario recorded no outcome of {call}")
+    if facts.get("ok"):
+        return None
+    exc = str(facts.get("exception"))
+    evidence = {"exception": exc, "step": step} if step else {"exception": exc}
+    if exc in NO_ANSWER:
+        return error(f"{call}: the SDK got no answer ({exc}: {facts.get('message')})", **evidence)
+    return violation(f"{call} raised {exc}: {facts.get('message')}", **evidence)
 
 
 def _outcome(t: Transcript, call: str) -> tuple[dict[str, Any] | None, Outcome | None]:
     sdk = t.params.get("sdk")
-    if not isinstance(sdk, dict):
-        return None, error("the scenario recorded no SDK outcome")
-    if sdk.get("ok"):
-        return sdk, None
-    exc = str(sdk.get("exception"))
-    step = t.exchanges[-1].label if t.exchanges else None
-    evidence = {"exception": exc, "step": step} if step else {"exception": exc}
-    if exc in _NO_ANSWER:
-        return None, error(f"{call}: the SDK got no answer ({exc}: {sdk.get('message')})", **evidence)
-    return None, violation(f"{call} raised {exc}: {sdk.get('message')}", **evidence)
+    why = failed(sdk, call, t.exchanges[-1].label if t.exchanges else None)
+    return (None, why) if why else (sdk, None)
 
 
 @transcript_check(
     id="sdk.create-ok",
     level=Level.MUST,
-    requirement="openai-python's client.responses.create returns a Response without raising.",
-    source="openai-python 3.51.0 (pinned, Apache-2.0); docs/rules.md#purpose (an OpenAI client must not break)",
+    requirement="openai-python's client.responses.create (OpenAI and AsyncOpenAI) returns a Response without "
+                "raising.",
+    source=f"{SDK} (pinned, Apache-2.0); docs/rules.md#purpose (an OpenAI client must not break)",
     area="sdk",
-    scenarios=("sdk.create",),
+    scenarios=("sdk.create", "async_sdk.create"),
 )
 def create_ok(t: Transcript) -> Outcome | None:
     sdk, why = _outcome(t, "client.responses.create")
@@ -48,11 +57,11 @@ def create_ok(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="sdk.stream-final-response",
     level=Level.MUST,
-    requirement="openai-python's client.responses.stream() iterates the events and get_final_response() "
-                "returns the final Response without raising.",
-    source="openai-python 3.51.0 ResponseStreamManager (its accumulator raises on a broken stream); docs/rules.md#stream-grammar",
+    requirement="openai-python's client.responses.stream() (OpenAI and AsyncOpenAI) iterates the events and "
+                "get_final_response() returns the final Response without raising.",
+    source=f"{SDK} ResponseStreamManager (its accumulator raises on a broken stream); docs/rules.md#stream-grammar",
     area="sdk",
-    scenarios=("sdk.stream",),
+    scenarios=("sdk.stream", "async_sdk.stream"),
 )
 def stream_final_response(t: Transcript) -> Outcome | None:
     sdk, why = _outcome(t, "client.responses.stream")
@@ -66,11 +75,11 @@ def stream_final_response(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="sdk.parse-output-parsed",
     level=Level.MUST,
-    requirement="openai-python's client.responses.parse(text_format=<pydantic model>) returns output_parsed "
-                "as an instance of that model.",
-    source="openai-python 3.51.0 responses.parse; docs/rules.md#known-deviations llama.cpp (text.format ignored)",
+    requirement="openai-python's client.responses.parse(text_format=<pydantic model>) (OpenAI and "
+                "AsyncOpenAI) returns output_parsed as an instance of that model.",
+    source=f"{SDK} responses.parse; docs/rules.md#known-deviations llama.cpp (text.format ignored)",
     area="sdk",
-    scenarios=("sdk.parse",),
+    scenarios=("sdk.parse", "async_sdk.parse"),
 )
 def parse_output_parsed(t: Transcript) -> Outcome | None:
     sdk, why = _outcome(t, "client.responses.parse")

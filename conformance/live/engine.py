@@ -94,6 +94,13 @@ class Engine:
             ex = self.client.request("POST", "responses", body={"model": self.target.model, **body},
                                      label="create", source="preflight")
             t.exchanges.append(ex)
+            if ex.status is not None and 400 <= ex.status < 500 and ex.status not in (401, 403, 408, 429):
+                # Refused: try the smallest create, so that a parameter of the stored create (metadata, store)
+                # the endpoint lacks is left to the checks, and only an endpoint refusing everything is untestable.
+                t.exchanges.append(self.client.request(
+                    "POST", "responses", label="create-minimal", source="preflight",
+                    body={"model": self.target.model, "input": "Say OK.", "store": False,
+                          "max_output_tokens": self.target.max_output_tokens}))
             rid = response_id(ex) if ex.ok else None
             self.shared.seed(STORED, {**facts, "id": rid}, [ex], [rid] if rid else [])
         return preflight_problem(t)

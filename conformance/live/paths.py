@@ -12,8 +12,8 @@ from typing import Sequence, Union
 from urllib.parse import quote
 
 from conformance.idsafe import id_problem, shorten
+from conformance.recordings import API_ROOTS
 
-API_ROOTS = ("responses", "models", "conversations")  # the Conversations API backs `conversation` (docs/api-surface.md)
 _PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._~-]*")
 
 Path = Union[str, Sequence[str]]

@@ -139,6 +139,11 @@ class Shared:
         owner_runs = resource.owner != me and self.board.will_make(resource.owner, trial, me)
         with self._lock:
             inst = self._instances.get((resource.key, trial))
+            if me == resource.owner and inst is not None and inst.made_by not in (None, me):
+                # Another scenario made it in the owner's place (it ran first: xdist submits a family at a time).
+                # Those exchanges carry that scenario's labels and are judged under it, so the owner makes its
+                # own instance, which nobody else reads: the owner's scenario deletes it when it ends.
+                return self._make_private(ctx, resource)
             if inst is None or inst.destroyed:
                 inst = Instance(made_by=resource.owner if owner_runs else me)
                 self._instances[(resource.key, trial)] = inst
@@ -169,4 +174,13 @@ class Shared:
             with self._lock:
                 inst.destroyed = True
                 inst.stored_ids.clear()
+        return inst
+
+    @staticmethod
+    def _make_private(ctx: Maker, resource: Resource) -> Instance:
+        first = len(ctx.transcript.exchanges)
+        inst = Instance(made_by=ctx.transcript.scenario)
+        inst.value = resource.make(ctx)  # its stored ids stay in ctx.stored_ids: deleted with the scenario's own
+        inst.exchanges = ctx.transcript.exchanges[first:]
+        inst.ready.set()
         return inst

@@ -17,6 +17,7 @@ The expected-failures manifest (TOML, or JSON with the same shape)::
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any, Iterable, Mapping
 
 from conformance.cli import UsageError
 from conformance.redact import scrub
+from conformance.registry import all_checks
 from conformance.report.common import BLOCKING, by_key, one_line
 from conformance.report.model import Report, ReportError, load_report
 
@@ -145,8 +147,13 @@ def exit_status(
 
     if manifest:
         failing = {(r["check_id"], r["scenario"]) for r in blocking}
+        ids = {c.id for c in all_checks()}
         for e in manifest.expected.values():
-            if not any(c == e.check_id and e.covers(s) for c, s in failing):
+            if e.check_id not in ids:  # a typo, not a fixed failure
+                near = difflib.get_close_matches(e.check_id, sorted(ids), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else " (`responses-conformance list` shows them)"
+                lines.append(f"gate: {e.check_id!r} in {manifest.path} is an unknown check id{hint}")
+            elif not any(c == e.check_id and e.covers(s) for c, s in failing):
                 lines.append(f"gate: {e.check_id} is listed in {manifest.path} but does not fail now; remove it when fixed")
 
     code = 1 if new else 0
