@@ -23,6 +23,13 @@ class RecordedRequest:
     body: Any = None  # parsed JSON, or None
     query: dict[str, str] | None = None
 
+    @property
+    def unknown(self) -> bool:
+        """A POST recorded without its body: many recorders keep only the response (docs/rules.md#unknown-requests).
+        A check that depends on what was asked must not judge it. (A cancel has no body either; no check reads
+        one.)"""
+        return self.method.upper() == "POST" and self.body is None
+
 
 @dataclass
 class RecordedResponse:

@@ -9,6 +9,7 @@ no other plugin can own, and as the plain `--NAME` wherever no other plugin has 
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import signal
@@ -378,7 +379,16 @@ def rc_run(request: pytest.FixtureRequest) -> SuiteRun:
 
 def evaluate(run: SuiteRun, sc: Scenario, check: Check) -> None:
     """What each suite module's test does: wait for the scenario's verdict, then speak pytest."""
-    judged, result = run.result(sc, check)
+    _speak(run, sc, check, *run.result(sc, check))
+
+
+async def evaluate_async(run: SuiteRun, sc: Scenario, check: Check) -> None:
+    """`evaluate` for a coroutine item (pytest-asyncio): the wait for the verdict, bounded like every
+    Engine.wait, runs in a thread so the item's event loop is never blocked."""
+    _speak(run, sc, check, *await asyncio.to_thread(run.result, sc, check))
+
+
+def _speak(run: SuiteRun, sc: Scenario, check: Check, judged: bool, result: Result | None) -> None:
     if not judged:
         reason = run.engine.stop_reason if run.engine else None
         pytest.skip(f"not judged: the run stopped before {sc.id} ended ({reason or 'no engine'})")

@@ -66,6 +66,7 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
     out = [
         "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
         "-p", "conformance.pytest_plugin", "-p", "no:terminal", "--capture=no",  # progress comes from worker threads
+        "-p", "pytest_asyncio.plugin",  # plugin autoloading is off: the async tier's items need it named
         "--report-dir", str(report_dir),
         "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
         "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),

@@ -1,5 +1,6 @@
 """SDK-compatibility tier: the pinned openai-python (conformance.schemagen.SDK_VERSION) works against the endpoint. The scenarios store
-the SDK's outcome in params["sdk"]; an exception the SDK raised is the FAIL message."""
+the SDK's outcome in params["sdk"]; an exception the SDK raised is the FAIL message. The async tier
+(checks/async_sdk.py) is judged by these checks too: its create, stream and parse scenarios store the same shape."""
 
 from __future__ import annotations
 
@@ -8,40 +9,48 @@ from typing import Any
 from conformance.exchange import Transcript
 from conformance.checks.common import SDK, cut_by_suite
 from conformance.registry import transcript_check
-from conformance.verdicts import Level, Outcome, error, ok, skip, violation
+from conformance.verdicts import Kind, Level, Outcome, error, ok, skip, violation
 
 # Exceptions that mean the SDK never got an answer: the suite cannot judge (ERROR), not a FAIL.
-_NO_ANSWER = ("openai.APIConnectionError", "openai.APITimeoutError", "openai._exceptions.APIConnectionError",
-              "openai._exceptions.APITimeoutError")
+NO_ANSWER = ("openai.APIConnectionError", "openai.APITimeoutError", "openai._exceptions.APIConnectionError",
+             "openai._exceptions.APITimeoutError")
+
+
+def failed(facts: Any, call: str, step: str | None) -> Outcome | None:
+    """None when the SDK call succeeded (``facts["ok"]``); else its verdict: ERROR when the SDK got no answer (or
+    the scenario recorded nothing), a violation for anything the SDK raised on an answer."""
+    if not isinstance(facts, dict):
+        return error(f"the scenario recorded no outcome of {call}")
+    if facts.get("ok"):
+        return None
+    exc = str(facts.get("exception"))
+    evidence = {"exception": exc, "step": step} if step else {"exception": exc}
+    if exc in NO_ANSWER:
+        return error(f"{call}: the SDK got no answer ({exc}: {facts.get('message')})", **evidence)
+    return violation(f"{call} raised {exc}: {facts.get('message')}", **evidence)
 
 
 def _outcome(t: Transcript, call: str) -> tuple[dict[str, Any] | None, Outcome | None]:
     sdk = t.params.get("sdk")
-    if not isinstance(sdk, dict):
-        return None, error("the scenario recorded no SDK outcome")
-    if sdk.get("ok"):
-        return sdk, None
-    exc = str(sdk.get("exception"))
     step = t.exchanges[-1].label if t.exchanges else None
-    evidence = {"exception": exc, "step": step} if step else {"exception": exc}
-    if exc in _NO_ANSWER:
-        return None, error(f"{call}: the SDK got no answer ({exc}: {sdk.get('message')})", **evidence)
-    cut = cut_by_suite(t.step(step)) if step else None
+    why = failed(sdk, call, step)
+    cut = cut_by_suite(t.step(step)) if why is not None and why.kind is Kind.VIOLATION and step else None
     if cut:
         # The SDK raises on a response that did not finish (the stream helper wants response.completed, parse()
         # wants whole JSON): against OpenAI it would raise the same way, so the SDK's premise is the suite's to keep.
         return None, skip(f"not applicable: {cut}; {call} raises on an unfinished response even against OpenAI "
-                          f"({exc}: {sdk.get('message')})", **evidence)
-    return None, violation(f"{call} raised {exc}: {sdk.get('message')}", **evidence)
+                          f"({why.message})", **why.evidence)
+    return (None, why) if why else (sdk, None)
 
 
 @transcript_check(
     id="sdk.create-ok",
     level=Level.MUST,
-    requirement="openai-python's client.responses.create returns a Response without raising.",
+    requirement="openai-python's client.responses.create (OpenAI and AsyncOpenAI) returns a Response without "
+                "raising.",
     source=f"{SDK} (pinned, Apache-2.0); docs/rules.md#purpose (an OpenAI client must not break)",
     area="sdk",
-    scenarios=("sdk.create",),
+    scenarios=("sdk.create", "async_sdk.create"),
 )
 def create_ok(t: Transcript) -> Outcome | None:
     sdk, why = _outcome(t, "client.responses.create")
@@ -55,11 +64,11 @@ def create_ok(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="sdk.stream-final-response",
     level=Level.MUST,
-    requirement="openai-python's client.responses.stream() iterates the events and get_final_response() "
-                "returns the final Response without raising.",
+    requirement="openai-python's client.responses.stream() (OpenAI and AsyncOpenAI) iterates the events and "
+                "get_final_response() returns the final Response without raising.",
     source=f"{SDK} ResponseStreamManager (its accumulator raises on a broken stream); docs/rules.md#stream-grammar",
     area="sdk",
-    scenarios=("sdk.stream",),
+    scenarios=("sdk.stream", "async_sdk.stream"),
 )
 def stream_final_response(t: Transcript) -> Outcome | None:
     sdk, why = _outcome(t, "client.responses.stream")
@@ -73,11 +82,11 @@ def stream_final_response(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="sdk.parse-output-parsed",
     level=Level.MUST,
-    requirement="openai-python's client.responses.parse(text_format=<pydantic model>) returns output_parsed "
-                "as an instance of that model.",
+    requirement="openai-python's client.responses.parse(text_format=<pydantic model>) (OpenAI and "
+                "AsyncOpenAI) returns output_parsed as an instance of that model.",
     source=f"{SDK} responses.parse; docs/rules.md#known-deviations llama.cpp (text.format ignored)",
     area="sdk",
-    scenarios=("sdk.parse",),
+    scenarios=("sdk.parse", "async_sdk.parse"),
 )
 def parse_output_parsed(t: Transcript) -> Outcome | None:
     sdk, why = _outcome(t, "client.responses.parse")

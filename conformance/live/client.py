@@ -125,7 +125,7 @@ class RecordingClient:
         """Send one request and record it. ``path`` is relative to the base URL: "responses", or segments such as
         ("responses", rid) whose ids are encoded here."""
         q = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (query or {}).items()} or None
-        bad_query = next((f"{k}={paths.shorten(v)}: {p}" for k, v in (q or {}).items() if (p := paths.id_problem(v))),
+        bad_query = next((f"{k}={paths.shorten(v)}: {p}" for k, v in (q or {}).items() if (p := paths.send_problem(v))),
                          None)
         req_headers = {"accept": "text/event-stream" if stream else "application/json"}
         if body is not None:

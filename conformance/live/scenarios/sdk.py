@@ -136,28 +136,8 @@ class RecordingTransport(httpx2.BaseTransport):
         raise AssertionError("unreachable")
 
     def _send(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response, _TeeStream]:
-        raw = request.read()
-        try:
-            req_body = strict_json(raw) if raw else None
-        except ValueError:
-            req_body = None
-        ex = Exchange(
-            request=RecordedRequest(
-                method=request.method, path=request.url.path,
-                headers=redact_headers({k.lower(): v for k, v in request.headers.items()}),
-                body=req_body, query=dict(request.url.params) or None,
-            ),
-            response=RecordedResponse(status=None), label=self.label, source=self._ctx.transcript.scenario,
-            recorded_from="live", recorded_at=now_iso(),
-        )
-        self._ctx.transcript.exchanges.append(ex)
-        if not self._ctx.client.inside_api(request.url):
-            ex.request.path = shorten(request.url.path, 200)
-            ex.transport_error = f"not sent: {shorten(str(request.url), 200)} is outside the API's paths"
-            ex.elapsed_s = 0.0
-            raise httpx2.UnsupportedProtocol(ex.transport_error, request=request)
+        ex = new_exchange(self._ctx, request, self.label)
         t0 = time.monotonic()
-        limits = self._ctx.client.limits
         limit = Deadline(self._ctx.target.request_timeout_s)
         try:
             with limit.arm():
@@ -172,32 +152,7 @@ class RecordingTransport(httpx2.BaseTransport):
                 ex.transport_error = f"{kind}: {scrub(str(exc))}"
             ex.elapsed_s = time.monotonic() - t0
             raise
-        ex.response.status = resp.status_code
-        ex.response.headers = {k.lower(): scrub(v) for k, v in resp.headers.items()}
-        is_sse = "text/event-stream" in ex.response.headers.get("content-type", "")
-
-        def finish(data: bytes, broken: str | None) -> None:
-            text = scrub(data.decode("utf-8", errors="replace"))
-            if is_sse:
-                ex.response.sse = text
-            elif broken is None:
-                try:
-                    ex.response.body = strict_json(text) if text.strip() else None  # text is scrubbed
-                except ValueError:
-                    ex.response.text = text
-            else:
-                ex.response.text = text or None
-            ex.transport_error = broken
-            ex.elapsed_s = time.monotonic() - t0
-
-        try:
-            meter = Meter(limits, resp.headers.get("content-encoding"), is_sse)
-        except CapReached as exc:
-            meter = Meter(limits, None, is_sse)  # pass the body on undecoded; the exchange says why
-            ex.notes.append(str(exc))
-        # The SDK gets the body decoded by the meter, so it must not decode it again.
-        headers = [(k, v) for k, v in resp.headers.multi_items()
-                   if k.lower() not in ("content-encoding", "content-length")]
+        meter, headers, finish = record_head(self._ctx, ex, resp, t0)
         tee = _TeeStream(resp.stream, meter, limit, finish)
         return ex, httpx2.Response(resp.status_code, headers=headers, stream=tee, extensions=resp.extensions,
                                    request=request), tee
@@ -206,17 +161,79 @@ class RecordingTransport(httpx2.BaseTransport):
         self._inner.close()
 
 
-def sdk_client(ctx: ScenarioContext, transport: httpx2.BaseTransport) -> openai.OpenAI:
-    """An SDK client configured from the Target: base URL, key, extra headers, timeouts, no retries."""
+def new_exchange(ctx: ScenarioContext, request: httpx2.Request, label: str) -> Exchange:
+    """The Exchange for an SDK request, appended to the transcript; raises (recorded) outside the API's paths."""
+    raw = request.content if isinstance(request.stream, httpx2.ByteStream) else request.read()
+    try:
+        req_body = strict_json(raw) if raw else None
+    except ValueError:
+        req_body = None
+    ex = Exchange(
+        request=RecordedRequest(
+            method=request.method, path=request.url.path,
+            headers=redact_headers({k.lower(): v for k, v in request.headers.items()}),
+            body=req_body, query=dict(request.url.params) or None,
+        ),
+        response=RecordedResponse(status=None), label=label, source=ctx.transcript.scenario,
+        recorded_from="live", recorded_at=now_iso(),
+    )
+    ctx.transcript.exchanges.append(ex)
+    if not ctx.client.inside_api(request.url):
+        ex.request.path = shorten(request.url.path, 200)
+        ex.transport_error = f"not sent: {shorten(str(request.url), 200)} is outside the API's paths"
+        ex.elapsed_s = 0.0
+        raise httpx2.UnsupportedProtocol(ex.transport_error, request=request)
+    return ex
+
+
+def record_head(ctx: ScenarioContext, ex: Exchange, resp: httpx2.Response, t0: float
+                ) -> tuple[Meter, list[tuple[str, str]], Callable[[bytes, str | None], None]]:
+    """Record the status and headers; return the body's meter, the headers to hand the SDK, and the callback that
+    records the body once it ends (``finish(data, why_it_broke)``)."""
+    ex.response.status = resp.status_code
+    ex.response.headers = {k.lower(): scrub(v) for k, v in resp.headers.items()}
+    is_sse = "text/event-stream" in ex.response.headers.get("content-type", "")
+
+    def finish(data: bytes, broken: str | None) -> None:
+        text = scrub(data.decode("utf-8", errors="replace"))
+        if is_sse:
+            ex.response.sse = text
+        elif broken is None:
+            try:
+                ex.response.body = strict_json(text) if text.strip() else None  # text is scrubbed
+            except ValueError:
+                ex.response.text = text
+        else:
+            ex.response.text = text or None
+        ex.transport_error = broken
+        ex.elapsed_s = time.monotonic() - t0
+
+    try:
+        meter = Meter(ctx.client.limits, resp.headers.get("content-encoding"), is_sse)
+    except CapReached as exc:
+        meter = Meter(ctx.client.limits, None, is_sse)  # pass the body on undecoded; the exchange says why
+        ex.notes.append(str(exc))
+    # The SDK gets the body decoded by the meter, so it must not decode it again.
+    headers = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+    return meter, headers, finish
+
+
+def client_options(ctx: ScenarioContext) -> dict[str, Any]:
+    """The SDK client's options from the Target: base URL, key, extra headers, timeouts, no retries."""
     t = ctx.target
     headers = dict(t.headers)
     key = t.api_key if t.api_key and t.auth_header.lower() == "authorization" else "unused"
     if t.auth_header.lower() != "authorization":
         headers.update(t.auth_headers())  # a custom header carries the key; the SDK's Bearer is a placeholder
     timeout = httpx2.Timeout(t.request_timeout_s, connect=t.connect_timeout_s, read=t.idle_timeout_s)
-    return openai.OpenAI(base_url=t.base_url, api_key=key, default_headers=headers, max_retries=0, timeout=timeout,
-                         http_client=httpx2.Client(transport=transport, timeout=timeout, follow_redirects=False,
-                                                   cookies=no_cookies()))
+    return {"base_url": t.base_url, "api_key": key, "default_headers": headers, "max_retries": 0, "timeout": timeout}
+
+
+def sdk_client(ctx: ScenarioContext, transport: httpx2.BaseTransport) -> openai.OpenAI:
+    """An SDK client configured from the Target: base URL, key, extra headers, timeouts, no retries."""
+    opts = client_options(ctx)
+    return openai.OpenAI(**opts, http_client=httpx2.Client(transport=transport, timeout=opts["timeout"],
+                                                           follow_redirects=False, cookies=no_cookies()))
 
 
 def _run(ctx: ScenarioContext, label: str, call: Callable[[openai.OpenAI], dict[str, Any]]) -> None:
