@@ -41,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="trials of each model-dependent scenario; disagreement is FLAKY")
     p.add_argument("--scenario", action="append", metavar="ID", help="run only this scenario (repeatable)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
-                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time)")
+                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time); "
+                        "requests in flight adapt below it when the endpoint times out or fails under load")
     p.add_argument("--max-duration", type=float, default=None, metavar="S",
                    help="wall-clock budget for the run: what finished by then is reported, marked incomplete")
     p.add_argument("--parallel-targets", type=int, default=2, metavar="N",

@@ -26,7 +26,7 @@ CLOCK = {"type": "function", "name": "get_time", "parameters": {"type": "object"
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
           "required": ["name", "age"], "additionalProperties": False}
 
-_IDS = re.compile(r"\b(?:resp|msg|fc|fco|conv|cmp)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
+_IDS = re.compile(r"\b(?:resp|msg|fc|fco|ctc|conv|cmp)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
 _VOLATILE = re.compile(r'"(created_at|completed_at|obfuscation|encrypted_content)":\s*("[^"]*"|\d+)')
 
 
@@ -60,6 +60,8 @@ def _traffic(base: str) -> str:
                             text += chunk
                     except httpx.ReadTimeout:
                         text += "\n<read timeout>"
+                    except httpx.RemoteProtocolError:
+                        text += "\n<connection dropped>"
                     out.extend([head, text])
             except httpx.ReadTimeout:
                 out.append(f"## {label} <read timeout>")
@@ -108,6 +110,7 @@ def _traffic(base: str) -> str:
         if found:
             stream("bg-resume", "GET", f"/responses/{found.group(1)}", params={"stream": "true", "starting_after": 2})
         _surface_traffic(http, post, out)
+        _tools_of_today_traffic(post, stream, out)
     _socket_traffic(base, out)
     return _normalise("\n".join(out))
 
@@ -147,12 +150,43 @@ def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
         _record(out, f"parallel-{i}", answer)
 
 
+def _tools_of_today_traffic(post: Any, stream: Any, out: list[str]) -> None:
+    """Custom tools, allowed_tools, tool outputs as arrays, max_tool_calls, a stored round trip continued,
+    echoed parameters, logprobs, no obfuscation, phase, a schema with $defs."""
+    custom = {"type": "custom", "name": "run_python"}
+    stream("custom", "POST", "/responses", json={"model": MODEL, "input": "print 5", "stream": True,
+                                                "tools": [custom, WEATHER],
+                                                "tool_choice": {"type": "custom", "name": "run_python"}})
+    post("allowed", {"input": "get_weather please", "tools": [WEATHER, CLOCK], "tool_choice": {
+        "type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "get_time"}]}})
+    call = {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": "{}"}
+    array = [{"type": "input_text", "text": "sunny HERON-321"}]
+    post("array-output", {"input": [call, {"type": "function_call_output", "call_id": "call_1", "output": array}],
+                          "tools": [WEATHER], "max_tool_calls": 1})
+    first = post("stored-trip", {"input": [call, {"type": "function_call_output", "call_id": "call_1",
+                                                  "output": "sunny CRANE-654"}, {"role": "user", "content": "n?"}]})
+    if first.status_code == 200:
+        post("after-trip", {"input": "code?", "previous_response_id": first.json().get("id")})
+    post("echo", {"input": "hi", "temperature": 0.5, "top_p": 0.9, "truncation": "auto", "prompt_cache_key": "k",
+                  "prompt_cache_retention": "24h", "safety_identifier": "s", "service_tier": "default"})
+    post("logprobs", {"input": "hi", "top_logprobs": 2, "include": ["message.output_text.logprobs"]})
+    stream("no-obfuscation", "POST", "/responses", json={"model": MODEL, "input": "hi", "stream": True,
+                                                        "stream_options": {"include_obfuscation": False}})
+    post("phase", {"input": [{"role": "assistant", "content": "hm", "phase": "commentary"},
+                             {"role": "user", "content": "hi"}]})
+    defs = {"type": "object", "properties": {"p": {"$ref": "#/$defs/n"}}, "required": ["p"],
+            "additionalProperties": False, "$defs": {"n": {"type": ["string", "null"]}}}
+    post("defs-schema", {"input": "x", "text": {"format": {"type": "json_schema", "name": "d", "schema": defs,
+                                                           "strict": True}}})
+
+
 def _socket_traffic(base: str, out: list[str]) -> None:
-    """WebSocket mode: a turn, a chained turn, an invalid create and one after it (bounded waits)."""
+    """WebSocket mode: a store: false chain, another socket reaching it, an invalid create continuing it, the
+    continuation after that, an unknown previous_response_id and a new chain (bounded waits)."""
     url = base.replace("http://", "ws://") + "/responses"
 
     def turn(ws: Any, event: dict[str, Any]) -> str:
-        ws.send(json.dumps({"type": "response.create", "model": MODEL, **event}))
+        ws.send(json.dumps({"type": "response.create", "model": MODEL, "store": False, **event}))
         got = []
         while True:
             message = ws.recv(timeout=2)
@@ -161,14 +195,21 @@ def _socket_traffic(base: str, out: list[str]) -> None:
             if kind in ("response.completed", "response.incomplete", "response.failed", "error"):
                 return "\n".join(got)
 
+    def rid(text: str) -> str:
+        found = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', text)
+        return found.group(1) if found else "none"
+
     try:
         with connect(url, open_timeout=2, close_timeout=1) as ws:
             first = turn(ws, {"input": "Remember ZEBRA-999"})
             out.append("## ws-turn1\n" + first)
-            rid = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', first)
-            out.append("## ws-turn2\n" + turn(ws, {"input": "Recall", "previous_response_id": rid.group(1)
-                                                  if rid else "none"}))
-            out.append("## ws-invalid\n" + turn(ws, {"input": 42}))
+            second = turn(ws, {"input": "Recall", "previous_response_id": rid(first)})
+            out.append("## ws-turn2\n" + second)
+            with connect(url, open_timeout=2, close_timeout=1) as other:
+                out.append("## ws-other\n" + turn(other, {"input": "Recall", "previous_response_id": rid(second)}))
+            out.append("## ws-invalid\n" + turn(ws, {"input": 42, "previous_response_id": rid(second)}))
+            out.append("## ws-evicted\n" + turn(ws, {"input": "hi", "previous_response_id": rid(second)}))
+            out.append("## ws-unknown\n" + turn(ws, {"input": "hi", "previous_response_id": "resp_0"}))
             out.append("## ws-after\n" + turn(ws, {"input": "hi"}))
     except InvalidStatus as exc:
         out.append(f"## ws-refused {exc.response.status_code}")

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from conformance import fielddates, schemas
-from conformance.exchange import Exchange
+from conformance.exchange import SERVER_CLOSED_NOTE, Exchange
 from conformance.registry import stream_check
 from conformance.sse import ParsedStream, SSEEvent
 from conformance.streamstate import StreamState
@@ -157,6 +157,7 @@ class Item:
     arg_deltas: list[str] = field(default_factory=list)
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
+    parts_added: dict[str, int] = field(default_factory=dict)  # part family -> how many were added
     # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
     # ...): docs/rules.md#items-closed-by-their-own-completion-event, such items may be closed by it instead of output_item.done.
     closed_by: SSEEvent | None = None
@@ -259,6 +260,7 @@ class StreamModel(StreamState):
         self.findings: dict[str, tuple[Finding, int]] = {}  # rule -> (first violation, how many)
         self.sequence = _Sequence(self.resumed_after)
         self.first_response: tuple[SSEEvent, dict[str, Any]] | None = None  # first Response's STABLE_RESPONSE_KEYS
+        self.server_closed = next((n for n in ex.notes if n.startswith(SERVER_CLOSED_NOTE)), None)
 
     def feed(self, ev: SSEEvent) -> None:
         if not isinstance(ev.json, dict):
@@ -493,6 +495,12 @@ class StreamModel(StreamState):
         if suffix == "added":
             if key in item.parts:
                 self.flag("stream.part-added-first", ev, f"{INDEX_KEY[family]} {index} of {item.label()} added again")
+            expected = item.parts_added.get(family, 0)
+            if index is not None and item.added is not None and index != expected:
+                self.flag("stream.part-index-sequential", ev,
+                          f"{INDEX_KEY[family]} {index} is the part #{expected} added to {item.label()}; each item's "
+                          f"parts are numbered from 0", expected=expected, got=index)
+            item.parts_added[family] = expected + 1
             item.parts[key] = Part(family, index, ev)
             return
         part = self._part_for(item, ev, family)
@@ -639,7 +647,8 @@ def response_id_stable(m: StreamModel) -> Outcome | None:
     "stream.terminal-event", Level.MUST,
     "A stream ends with exactly one response.completed, response.incomplete or response.failed; "
     "an error event may come only right before response.failed.",
-    "docs/rules.md#stream-grammar; vLLM #38190 (stream ends without response.failed on error); truncated or hung streams",
+    "docs/rules.md#stream-grammar; vLLM #38190 (stream ends without response.failed on error); truncated or hung streams; "
+    "docs/rules.md#streams-cut-by-the-server (gpt-oss's server drops the connection mid-stream)",
 )
 def terminal_event(m: StreamModel) -> Outcome | None:
     for err in m.errors:
@@ -651,9 +660,10 @@ def terminal_event(m: StreamModel) -> Outcome | None:
     if not m.terminals:
         last = m.last_event
         after = f"after {_where(last)}" if last else "with no events"
+        how = f"{m.server_closed}: " if m.server_closed else ""
         return violation(
-            f"the stream ended {after} without response.completed, response.incomplete or response.failed "
-            "(truncated or hung)", **(_at(last) if last else {}),
+            f"{how}the stream ended {after} without response.completed, response.incomplete or response.failed "
+            "(truncated or hung)", **(_at(last) if last else {}), server_closed=bool(m.server_closed),
         )
     if len(m.terminals) > 1:
         listed = ", ".join(_where(e) for e in m.terminals)
@@ -772,6 +782,14 @@ _walk_rule(
     "deltas, annotations and done events.",
     "docs/rules.md#stream-grammar message/reasoning grammar; openai-python indexes content by content_index; "
     "AWS Bedrock (response.reasoning_part.added)",
+)
+
+_walk_rule(
+    "stream.part-index-sequential", Level.MUST,
+    "An item's parts are added with content_index (summary_index) 0, 1, 2, … in order: the index restarts at 0 "
+    "for every item, also for the message after a reasoning item.",
+    "docs/rules.md#stream-grammar (content_index is the part's place in the item's content); vLLM #45742 (the "
+    "message after a reasoning item keeps a non-zero content_index and openai-python raises IndexError)",
 )
 
 _walk_rule(

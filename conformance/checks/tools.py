@@ -213,7 +213,8 @@ def output_accepted(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="The answer after a function_call_output uses it: a code word in the tool output shows in "
                 "the answer.",
-    source="docs/rules.md#verdicts nonce checks (function_call_output dropped); model-dependent",
+    source="https://platform.openai.com/docs/guides/function-calling (the function_call_output is given to the "
+           "model); docs/rules.md#verdicts nonce checks (function_call_output dropped); model-dependent",
     area="tools",
     scenarios=("tools.round-trip",),
     model_dependent=True,

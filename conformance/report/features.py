@@ -47,6 +47,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("image input", "input_image", ("inputs.image",), ("inputs",)),
     Feature("file input", "input_file", ("inputs.file",), ("inputs",)),
     Feature("concurrent requests", "six requests at once", ("concurrency.",), ("concurrency",)),
+    Feature("reasoning", "reasoning items, summaries, encrypted reasoning passed back", ("reasoning.",),
+            ("reasoning",)),
     Feature("error envelope", "every 4xx/5xx: {error: {message, type, param, code}}", ("",), ("errors",), "rule"),
     Feature("response schemas", "every Response, item and event against the SDK's types", ("",), ("schema",),
             "rule"),
