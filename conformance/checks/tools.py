@@ -299,8 +299,8 @@ def streamed_argument_events(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="tools.chat-shape-rejected",
     level=Level.SHOULD,
-    requirement="A tool in the chat-completions shape {type: function, function: {...}} is refused with a 4xx "
-                "error envelope, as OpenAI does (400, tools[0].name missing).",
+    requirement="A tool in the chat-completions shape {type: function, function: {...}} is refused with a 4xx, "
+                "as OpenAI does (400, tools[0].name missing).",
     source="docs/rules.md#known-deviations gateways (seed 001): accepted by gateways, rejected by OpenAI",
     area="tools",
     scenarios=("tools.chat-shape",),
