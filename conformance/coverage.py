@@ -34,7 +34,6 @@ NOT_COVERED = {
     "prompt": "prompt templates are stored objects created in OpenAI's dashboard; a third-party endpoint cannot "
               "hold one (the reference server refuses it)",
     "prompt_cache_options": "cache diagnostics only; no observable effect on the answer",
-    "reasoning": "needs a reasoning model; the suite's scenarios must run on small chat models",
 }
 
 PATH_AFTER_BASE = re.compile(r"/responses(/.*)?$")

@@ -15,6 +15,11 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# The note a live client adds to a stream the server dropped before its end (no deadline, cap or timeout of the
+# suite involved): the events before the drop are kept and judged (docs/rules.md#streams-cut-by-the-server).
+SERVER_CLOSED_NOTE = "the server closed the stream before its end"
+
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -22,6 +27,13 @@ class RecordedRequest:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names, secrets redacted
     body: Any = None  # parsed JSON, or None
     query: dict[str, str] | None = None
+
+    @property
+    def unknown(self) -> bool:
+        """A POST recorded without its body: many recorders keep only the response (docs/rules.md#unknown-requests).
+        A check that depends on what was asked must not judge it. (A cancel has no body either; no check reads
+        one.)"""
+        return self.method.upper() == "POST" and self.body is None
 
 
 @dataclass
@@ -47,6 +59,9 @@ class Exchange:
     event_offsets: list[float] | None = None  # arrival time of each SSE event, seconds since the request
     # Why no complete response arrived: "connect: ...", "timeout: ...", "idle-timeout: ...", or None.
     transport_error: str | None = None
+    # A live run's first attempt, when it failed under load and this exchange is its retry sent alone
+    # (live/load.py): {"status", "transport_error", "others_in_flight"}. Judged by concurrency.stable-under-load.
+    under_load: dict[str, Any] | None = None
 
     @cached_property
     def stream(self) -> ParsedStream | None:

@@ -69,6 +69,11 @@ def test_websocket_upgrade_and_turns():
     assert verdict("websocket.chained-turn", refused) is Verdict.UNSUPPORTED
     assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 502, {})) is Verdict.FAIL
     assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 401, {})) is Verdict.ERROR
+    # A bare 403 is a server without a WebSocket route (vLLM, Starlette's default); one with an error body is the key.
+    assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 403, {})) is Verdict.UNSUPPORTED
+    keyed = ws_transcript("websocket.two-turns", 403, {})
+    keyed.exchanges[0].response.body = {"error": {"message": "bad key", "type": "invalid_request_error"}}
+    assert verdict("websocket.upgrade", keyed) is Verdict.ERROR
     closed = ws_transcript("websocket.two-turns", 101, {"turn1": (None, "", {"close": {"code": 1011, "reason": ""}})},
                            nonce="x")
     assert verdict("websocket.turn-answered", closed) is Verdict.FAIL
@@ -101,6 +106,120 @@ def test_websocket_error_event_and_after():
         "invalid": (400, sse(error_event), {"error_event": True}),
         "after-error": (None, "", {"close": {"code": 1000, "reason": ""}})})
     assert verdict("websocket.open-after-error", dropped) is Verdict.WARN
+
+
+NOT_FOUND = {"type": "error", "status": 400, "error": {"type": "invalid_request_error",
+                                                     "code": "previous_response_not_found",
+                                                     "message": "Previous response with id 'resp_x' not found.",
+                                                     "param": "previous_response_id"}}
+ANSWERED = {"terminal": "response.completed"}
+
+
+def two_sockets(t: Transcript, fresh_upgrade: int | None, fresh_turn: tuple[int | None, str, dict[str, Any]]
+                ) -> Transcript:
+    """``t`` with a second socket ("fresh") and its one turn, as the scenario records them."""
+    t.exchanges.append(Exchange(RecordedRequest("GET", "/v1/responses"), RecordedResponse(fresh_upgrade),
+                                label="fresh.connect", features=["websocket"]))
+    status, text, record = fresh_turn
+    t.exchanges.append(Exchange(RecordedRequest("WS", "/v1/responses"), RecordedResponse(status, sse=text),
+                                label="fresh-turn", features=["websocket"]))
+    t.params["sockets"]["fresh"] = {"upgrade": fresh_upgrade, "turns": [
+        {"label": "fresh-turn", "close": None, "terminal": None, "error_event": False, **record}]}
+    return t
+
+
+def test_websocket_previous_not_found_and_after():
+    good = ws_transcript("websocket.not-found", 101, {
+        "unknown": (400, sse(NOT_FOUND), {"error_event": True}),
+        "after-not-found": (200, completed("resp_2"), ANSWERED)})
+    assert verdict("websocket.previous-not-found", good) is Verdict.PASS
+    assert verdict("websocket.open-after-not-found", good) is Verdict.PASS
+    guide = {"type": "error", "status": 400, "error": {  # the guide's own example, verbatim (no error.type)
+        "code": "previous_response_not_found", "message": "Previous response with id 'resp_abc' not found.",
+        "param": "previous_response_id"}}
+    as_documented = ws_transcript("websocket.not-found", 101, {"unknown": (400, sse(guide), {"error_event": True})})
+    assert verdict("websocket.previous-not-found", as_documented) is Verdict.PASS
+    ignored = ws_transcript("websocket.not-found", 101, {"unknown": (200, completed("resp_1"), ANSWERED)})
+    assert verdict("websocket.previous-not-found", ignored) is Verdict.FAIL
+    assert verdict("websocket.open-after-not-found", ignored) is Verdict.SKIP
+    other_code = {**NOT_FOUND, "error": {**NOT_FOUND["error"], "code": "invalid_value"}}
+    coded = ws_transcript("websocket.not-found", 101, {"unknown": (400, sse(other_code), {"error_event": True})})
+    assert verdict("websocket.previous-not-found", coded) is Verdict.WARN
+    closed = ws_transcript("websocket.not-found", 101, {
+        "unknown": (None, "", {"close": {"code": 1008, "reason": "", "during": "unknown"}})})
+    assert verdict("websocket.previous-not-found", closed) is Verdict.FAIL
+    limited = ws_transcript("websocket.not-found", 101, {"unknown": (429, sse({**NOT_FOUND, "status": 429}),
+                                                                     {"error_event": True})})
+    assert verdict("websocket.previous-not-found", limited) is Verdict.ERROR
+    dropped = ws_transcript("websocket.not-found", 101, {
+        "unknown": (400, sse(NOT_FOUND), {"error_event": True}),
+        "after-not-found": (None, "", {"close": {"code": 1000, "reason": ""}})})
+    assert verdict("websocket.open-after-not-found", dropped) is Verdict.WARN
+    refused = ws_transcript("websocket.not-found", 404, {})
+    assert verdict("websocket.previous-not-found", refused) is Verdict.UNSUPPORTED
+
+
+def unstored(turn2: tuple[int | None, str, dict[str, Any]], text: str = "SOCK-1") -> Transcript:
+    return ws_transcript("websocket.unstored-chain", 101, {"turn1": (200, completed("resp_1"), ANSWERED),
+                                                           "turn2": turn2}, nonce="SOCK-1")
+
+
+def test_websocket_unstored_chain():
+    chained = (200, completed("resp_2", prev="resp_1", text="SOCK-1"), ANSWERED)
+    good = two_sockets(unstored(chained), 101, (400, sse(NOT_FOUND), {"error_event": True}))
+    for check in ("websocket.unstored-chained", "websocket.unstored-recall", "websocket.unstored-socket-local"):
+        assert verdict(check, good) is Verdict.PASS, check
+    # The socket kept nothing: the continuation got previous_response_not_found (the rules after it don't apply).
+    forgot = two_sockets(unstored((400, sse(NOT_FOUND), {"error_event": True})), 101,
+                         (400, sse(NOT_FOUND), {"error_event": True}))
+    assert verdict("websocket.unstored-chained", forgot) is Verdict.FAIL
+    assert verdict("websocket.unstored-recall", forgot) is Verdict.SKIP
+    assert verdict("websocket.unstored-socket-local", forgot) is Verdict.SKIP  # no vacuous PASS
+    unlinked = unstored((200, completed("resp_2", prev=None, text="SOCK-1"), ANSWERED))
+    assert verdict("websocket.unstored-chained", unlinked) is Verdict.FAIL
+    blank = unstored((200, completed("resp_2", prev="resp_1", text="no idea"), ANSWERED))
+    assert verdict("websocket.unstored-recall", blank) is Verdict.FAIL
+    shared = two_sockets(unstored(chained), 101, (200, completed("resp_3", prev="resp_2"), ANSWERED))
+    assert verdict("websocket.unstored-socket-local", shared) is Verdict.FAIL
+    other_refused = {**NOT_FOUND, "error": {**NOT_FOUND["error"], "code": "invalid_request"}}
+    refused = unstored((400, sse(other_refused), {"error_event": True}))
+    assert verdict("websocket.unstored-chained", refused) is Verdict.UNSUPPORTED
+
+
+def test_websocket_failed_turn_evicts():
+    def failed(evicted: tuple[int | None, str, dict[str, Any]], invalid_answered: bool = False) -> Transcript:
+        invalid = ((200, completed("resp_9"), ANSWERED) if invalid_answered else
+                   (400, sse({**NOT_FOUND, "error": {"type": "invalid_request_error", "code": "invalid_type",
+                                                     "message": "bad", "param": "input"}}), {"error_event": True}))
+        return ws_transcript("websocket.failed-continuation", 101, {
+            "turn1": (200, completed("resp_1"), ANSWERED),
+            "turn2": (200, completed("resp_2", prev="resp_1"), ANSWERED),
+            "invalid": invalid, "evicted": evicted,
+            "new-chain": (200, completed("resp_4"), ANSWERED)})
+
+    good = failed((400, sse(NOT_FOUND), {"error_event": True}))
+    assert verdict("websocket.failed-evicts", good) is Verdict.PASS
+    assert verdict("websocket.open-after-not-found", good) is Verdict.PASS
+    stale = failed((200, completed("resp_3", prev="resp_2"), ANSWERED))
+    assert verdict("websocket.failed-evicts", stale) is Verdict.FAIL
+    assert verdict("websocket.failed-evicts", failed((200, completed("resp_3", prev="resp_2"), ANSWERED),
+                                                     invalid_answered=True)) is Verdict.SKIP
+    # The socket closed after the failed turn's error event: that is websocket.open-after-error's to judge.
+    gone = failed((None, "", {"close": {"code": 1000, "reason": "", "during": "evicted"}}))
+    assert verdict("websocket.failed-evicts", gone) is Verdict.SKIP
+
+
+def test_websocket_new_chain_after_compact():
+    def after(new_chain: str, compact_status: int = 200) -> Transcript:
+        t = ws_transcript("websocket.after-compact", 101, {"turn1": (200, completed("resp_1"), ANSWERED),
+                                                          "new-chain": (200, new_chain, ANSWERED)})
+        t.exchanges.insert(2, http("compact", compact_status, {"output": []} if compact_status == 200 else ERR,
+                                   path="/v1/responses/compact"))
+        return t
+
+    assert verdict("websocket.compact-new-chain", after(completed("resp_2"))) is Verdict.PASS
+    assert verdict("websocket.compact-new-chain", after(completed("resp_2", prev="resp_1"))) is Verdict.FAIL
+    assert verdict("websocket.compact-new-chain", after(completed("resp_2"), 404)) is Verdict.UNSUPPORTED
 
 
 # --- compact, input_tokens -------------------------------------------------------------------------------

@@ -60,6 +60,8 @@ def _traffic(base: str) -> str:
                             text += chunk
                     except httpx.ReadTimeout:
                         text += "\n<read timeout>"
+                    except httpx.RemoteProtocolError:
+                        text += "\n<connection dropped>"
                     out.extend([head, text])
             except httpx.ReadTimeout:
                 out.append(f"## {label} <read timeout>")
@@ -179,11 +181,12 @@ def _tools_of_today_traffic(post: Any, stream: Any, out: list[str]) -> None:
 
 
 def _socket_traffic(base: str, out: list[str]) -> None:
-    """WebSocket mode: a turn, a chained turn, an invalid create and one after it (bounded waits)."""
+    """WebSocket mode: a store: false chain, another socket reaching it, an invalid create continuing it, the
+    continuation after that, an unknown previous_response_id and a new chain (bounded waits)."""
     url = base.replace("http://", "ws://") + "/responses"
 
     def turn(ws: Any, event: dict[str, Any]) -> str:
-        ws.send(json.dumps({"type": "response.create", "model": MODEL, **event}))
+        ws.send(json.dumps({"type": "response.create", "model": MODEL, "store": False, **event}))
         got = []
         while True:
             message = ws.recv(timeout=2)
@@ -192,14 +195,21 @@ def _socket_traffic(base: str, out: list[str]) -> None:
             if kind in ("response.completed", "response.incomplete", "response.failed", "error"):
                 return "\n".join(got)
 
+    def rid(text: str) -> str:
+        found = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', text)
+        return found.group(1) if found else "none"
+
     try:
         with connect(url, open_timeout=2, close_timeout=1) as ws:
             first = turn(ws, {"input": "Remember ZEBRA-999"})
             out.append("## ws-turn1\n" + first)
-            rid = re.search(r'"id":\s*"(resp_[0-9a-f]+)"', first)
-            out.append("## ws-turn2\n" + turn(ws, {"input": "Recall", "previous_response_id": rid.group(1)
-                                                  if rid else "none"}))
-            out.append("## ws-invalid\n" + turn(ws, {"input": 42}))
+            second = turn(ws, {"input": "Recall", "previous_response_id": rid(first)})
+            out.append("## ws-turn2\n" + second)
+            with connect(url, open_timeout=2, close_timeout=1) as other:
+                out.append("## ws-other\n" + turn(other, {"input": "Recall", "previous_response_id": rid(second)}))
+            out.append("## ws-invalid\n" + turn(ws, {"input": 42, "previous_response_id": rid(second)}))
+            out.append("## ws-evicted\n" + turn(ws, {"input": "hi", "previous_response_id": rid(second)}))
+            out.append("## ws-unknown\n" + turn(ws, {"input": "hi", "previous_response_id": "resp_0"}))
             out.append("## ws-after\n" + turn(ws, {"input": "hi"}))
     except InvalidStatus as exc:
         out.append(f"## ws-refused {exc.response.status_code}")

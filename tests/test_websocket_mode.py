@@ -12,7 +12,8 @@ from conformance.live.websocket import socket_url
 from conformance.reference.server import ReferenceServer
 from conformance.verdicts import Result, Verdict
 
-SCENARIOS = ["websocket.two-turns", "websocket.error-then-continue"]
+SCENARIOS = ["websocket.two-turns", "websocket.error-then-continue", "websocket.not-found", "websocket.unstored-chain",
+             "websocket.failed-continuation", "websocket.after-compact"]
 
 
 def run(**server: object) -> tuple[list[Result], dict[str, list]]:
@@ -38,7 +39,9 @@ def test_turns_are_streams_the_stream_checks_judge():
     assert turn.stream.typed()[-1].type == "response.completed"
     judged = {r.check_id for r in results if r.scenario == "websocket.two-turns" and r.verdict is Verdict.PASS}
     assert {"stream.first-event-created", "stream.terminal-event", "schema.stream-events"} <= judged
-    assert not [r for r in results if r.check_id.startswith("framing.")]  # no SSE framing on a socket
+    framed = [r for r in results if r.check_id.startswith("framing.")]
+    assert framed and all("websocket" not in r.exchange.features for r in framed)  # no SSE framing on a socket
+    assert {r.exchange.label for r in framed} == {"compact"}  # the one HTTP step (websocket.after-compact)
     assert all(r.verdict is Verdict.PASS for r in results), [(r.check_id, r.message) for r in results
                                                             if r.verdict is not Verdict.PASS]
 
@@ -88,3 +91,104 @@ def test_a_silent_socket_is_a_bounded_transport_error_and_the_socket_is_not_reus
     assert first.transport_error and first.transport_error.startswith("idle-timeout")
     assert first.elapsed_s is not None and first.elapsed_s < 1.5
     assert second.transport_error and second.transport_error.startswith("not sent: an earlier turn")
+
+
+# --- a server that refuses WebSocket while HTTP works (issue 18, item 9) ----------------------------------
+
+MODELS_OK = b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 28\r\nconnection: close\r\n\r\n' \
+            b'{"object":"list","data":[]} '
+FORBIDDEN_EMPTY = b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+UNAUTHORIZED = (b'HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 60\r\n'
+                b'connection: close\r\n\r\n{"error":{"message":"bad key","type":"invalid_request_error"}}')
+
+
+def upgrade_verdict(base_url: str) -> tuple[Verdict, str, list[str]]:
+    """websocket.upgrade on websocket.two-turns run against ``base_url`` (verdict, message, step labels)."""
+    from conformance.exchange import Transcript
+    from conformance.judge import judge
+    from conformance.live.client import RecordingClient
+    from conformance.live.scenario import ScenarioContext
+    from conformance.live.scenarios.websocket import two_turns
+    from conformance.registry import get
+
+    target = Target(name="raw", base_url=base_url, model="m", api_key="sk-test", idle_timeout_s=1.0,
+                    request_timeout_s=3.0, connect_timeout_s=2.0)
+    transcript = Transcript("websocket.two-turns")
+    with RecordingClient(target) as client:
+        two_turns(ScenarioContext(target, client, transcript))
+    result = judge(get("websocket.upgrade"), transcript)
+    assert result is not None
+    return result.verdict, result.message, [ex.label for ex in transcript.exchanges]
+
+
+def by_request(upgrade: bytes | None, http: bytes):
+    return lambda head: upgrade if b"upgrade: websocket" in head.lower() else http
+
+
+def test_a_403_with_an_empty_body_while_the_key_works_is_unsupported():
+    from tests.rawserver import routed_server
+
+    with routed_server(by_request(FORBIDDEN_EMPTY, MODELS_OK)) as base:
+        verdict, message, steps = upgrade_verdict(base)
+    assert verdict is Verdict.UNSUPPORTED, message
+    assert "HTTP 403 with an empty body" in message and "same key answered HTTP 200" in message
+    assert steps == ["socket.connect", "socket.probe"]
+
+
+def test_a_connection_closed_unanswered_while_the_key_works_is_unsupported():
+    from tests.rawserver import routed_server
+
+    with routed_server(by_request(None, MODELS_OK)) as base:
+        verdict, message, _ = upgrade_verdict(base)
+    assert verdict is Verdict.UNSUPPORTED, message
+    assert "closed the connection without answering the upgrade" in message
+
+
+@pytest.mark.parametrize("upgrade", [FORBIDDEN_EMPTY, UNAUTHORIZED, None])
+def test_a_refusal_when_the_key_fails_over_http_too_stays_an_error(upgrade: bytes | None):
+    from tests.rawserver import routed_server
+
+    with routed_server(by_request(upgrade, UNAUTHORIZED)) as base:
+        verdict, message, _ = upgrade_verdict(base)
+    assert verdict is Verdict.ERROR, message
+    if upgrade is not None:
+        assert "check the API key" in message and "HTTP 401" in message
+
+
+@pytest.mark.parametrize("ws,status", [("websockets-sansio", 403), ("none", 405)])
+def test_a_real_starlette_app_without_a_websocket_route_is_unsupported(ws: str, status: int):
+    """A real Starlette app under uvicorn with HTTP routes only: with a WebSocket library uvicorn turns the
+    unrouted upgrade into 403 with an empty body; without one (ws="none") it serves the GET as HTTP (405)."""
+    import asyncio
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def models(request):  # type: ignore[no-untyped-def]
+        return JSONResponse({"object": "list", "data": []})
+
+    async def create(request):  # type: ignore[no-untyped-def]
+        return JSONResponse({"error": {"message": "not here"}}, status_code=400)
+
+    app = Starlette(routes=[Route("/v1/models", models), Route("/v1/responses", create, methods=["POST"])])
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", ws=ws, lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        verdict, message, _ = upgrade_verdict(f"http://127.0.0.1:{sock.getsockname()[1]}/v1")
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+    assert verdict is Verdict.UNSUPPORTED, message
+    assert f"HTTP {status}" in message

@@ -6,7 +6,9 @@ stream checks read exactly as they read an SSE stream: every received message is
 framing differs, so the SSE framing and HTTP error-body checks do not apply to exchanges tagged
 `websocket` (`extract.is_websocket`). Status convention of a turn: 200 when the socket answered with response
 events, else the `status` of the `error` event (None when it gave none). The upgrade itself is recorded as
-its own Exchange (label `<label>.connect`): 101, or the HTTP status and body of a refused upgrade.
+its own Exchange (label `<label>.connect`): 101, or the HTTP status and body of a refused upgrade. An upgrade
+refused with 401/403, or a connection closed without any answer, is followed by `<label>.probe`: GET /models
+with the same key, so the checks can tell a bad key from a server that refuses WebSocket.
 
 Waits: the upgrade is bounded by the target's connect timeout, each message by its idle timeout and each
 turn by its request timeout. A socket the server closes mid-turn is not a transport error (the server
@@ -21,13 +23,14 @@ from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from conformance import __version__
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, now_iso
 from conformance.extract import WEBSOCKET
-from conformance.live.scenario import ScenarioContext
+from conformance.live.load import congested
+from conformance.live.scenario import ScenarioAborted, ScenarioContext
 from conformance.redact import redact_headers
 
 TERMINAL_TYPES = ("response.completed", "response.incomplete", "response.failed")
@@ -87,18 +90,47 @@ class Socket:
             ex.response.headers = {k.lower(): v for k, v in resp.headers.raw_items()}
             _set_body(ex, resp.body or b"")
         except (InvalidHandshake, OSError, TimeoutError) as exc:
-            ex.transport_error = f"connect failed: the WebSocket upgrade did not complete ({_describe(exc)})"
+            if _closed_unanswered(exc):  # the server's answer (as a close mid-turn is), judged by websocket.upgrade
+                self._log["closed_unanswered"] = True
+                ex.notes.append(f"the server closed the connection without answering the upgrade ({_describe(exc)})")
+            else:
+                ex.transport_error = f"connect failed: the WebSocket upgrade did not complete ({_describe(exc)})"
         else:
             resp = self.conn.response
             ex.response.status = resp.status_code if resp is not None else 101
             ex.response.headers = {k.lower(): v for k, v in resp.headers.raw_items()} if resp is not None else {}
         ex.elapsed_s = time.monotonic() - t0
         self._log["upgrade"] = ex.response.status
+        if ex.response.status in (401, 403) or self._log.get("closed_unanswered"):
+            self._probe()
         return self.conn is not None
+
+    def _probe(self) -> None:
+        """An authenticated HTTP request with the same key and headers (GET /models, generates nothing), so the
+        checks can tell a bad key from a server that refuses WebSocket: FastAPI/Starlette answer an upgrade on a
+        route with no WebSocket handler with 403 and an empty body; some servers close the connection unanswered
+        when no WebSocket library is installed (docs/api-surface.md)."""
+        try:
+            self.ctx.request(f"{self.name}.probe", "GET", "models")
+        except ScenarioAborted:
+            pass  # recorded: the probe's own transport error says why
 
     def turn(self, label: str, event: dict[str, Any]) -> Exchange:
         """Send ``event`` and read until a terminal event, an `error` event that ends the turn, a close or a
-        bound. Returns the recorded Exchange (status convention in the module docstring)."""
+        bound. Returns the recorded Exchange (status convention in the module docstring).
+
+        A turn holds a slot of the run's adaptive limit (live/load.py), so requests retried alone are alone;
+        it is never retried itself: the socket's state carries over from turn to turn."""
+        load = self.ctx.client.load
+        ticket = load.enter()
+        ex = None
+        try:
+            ex = self._turn(label, event)
+            return ex
+        finally:
+            load.leave(ticket, ex is None or congested(ex))
+
+    def _turn(self, label: str, event: dict[str, Any]) -> Exchange:
         assert self.conn is not None, "open() the socket first"
         target = self.ctx.target
         ex = self._exchange(label, "WS", {}, event)
@@ -204,6 +236,13 @@ def _set_body(ex: Exchange, raw: bytes) -> None:
         ex.response.body = json.loads(text) if text.strip() else None
     except ValueError:
         ex.response.text = text[:10_000]
+
+
+def _closed_unanswered(exc: BaseException) -> bool:
+    """The server accepted the TCP connection, then closed it without any HTTP answer to the upgrade."""
+    if isinstance(exc, InvalidMessage):
+        return isinstance(exc.__cause__, (EOFError, ConnectionError))
+    return isinstance(exc, (ConnectionResetError, ConnectionAbortedError))
 
 
 def _describe(exc: BaseException) -> str:

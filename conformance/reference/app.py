@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Mapping
 
@@ -18,9 +19,19 @@ from conformance.reference.events import DELTA_TYPES, SERVER_ERROR, plan_events
 from conformance.reference.hooks import Chunk, Hooks, Reply
 from conformance.reference.model import Context, generate
 from conformance.reference.objects import TERMINAL_STATUSES, ResponseRecord, body_object
-from conformance.reference.request import MODEL_ID, CreateRequest, parse_create
+from conformance.reference.request import MODEL_ID, parse_create
 from conformance.reference.store import Store
 from conformance.reference.surface import Conversations, json_body
+
+
+class ConnectionDropped(Exception):
+    """Raised inside a stream's body: the server drops the connection without ending the chunked body, as a
+    server that crashes mid-stream does (fault stream-server-closes); kept out of uvicorn's log."""
+
+
+def _not_a_dropped_connection(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
 
 MODELS_CREATED_AT = 1735689600  # 2025-01-01, a fixed `created` for GET /v1/models
 OVERLAP_HOLD_S = 0.05  # how long a server with an overlap fault holds each create
@@ -35,6 +46,9 @@ class Settings:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    log = logging.getLogger("uvicorn.error")
+    if _not_a_dropped_connection not in log.filters:
+        log.addFilter(_not_a_dropped_connection)
     server = _Server(settings)
     routes = [
         Route("/v1/models", server.list_models, methods=["GET"]),
@@ -59,6 +73,7 @@ class _Server:
         self.store = Store()
         self.conversations = Conversations()
         self.in_flight: list[dict[str, Any]] = []  # create bodies being held (only with an overlap hook)
+        self.shared_socket_cache: dict[str, list[ResponseRecord]] = {}  # only with the ws-unstored-cache-shared fault
 
     # Replies ---------------------------------------------------------------------------------------------
 
@@ -117,6 +132,10 @@ class _Server:
             if chunk.hang:
                 await asyncio.sleep(self.settings.hang_limit)
                 return
+            if chunk.abort:
+                if pending:
+                    yield pending.encode("utf-8")
+                raise ConnectionDropped("the stream is cut by a fault")  # uvicorn drops the connection mid-body
             pending += chunk.text
         if pending:
             yield pending.encode("utf-8")
@@ -150,9 +169,12 @@ class _Server:
             raise ApiError(500, SERVER_ERROR["message"], type="server_error", code="server_error")
         return self.response_reply("create", rec)
 
-    def prepare(self, body: Any, headers: Mapping[str, str]) -> tuple[ResponseRecord, list[dict[str, Any]]]:
+    def prepare(self, body: Any, headers: Mapping[str, str],
+                cached: Mapping[str, list[ResponseRecord]] | None = None,
+                ) -> tuple[ResponseRecord, list[dict[str, Any]]]:
         """The create pipeline shared by HTTP and WebSocket mode: hooks, validation, context, model, events.
-        Adds the turn to its conversation. Raises ApiError for a refused request."""
+        Adds the turn to its conversation. Raises ApiError for a refused request. `cached` is a socket's own
+        responses (id -> its chain, oldest first), looked up before the store."""
         if self.hooks.rewrite_request and isinstance(body, dict):
             body = self.hooks.rewrite_request(body, headers)
         if self.hooks.check_request and isinstance(body, dict):
@@ -160,7 +182,7 @@ class _Server:
             if refusal is not None:
                 raise refusal
         req = parse_create(body)
-        chain = self._previous_chain(req)
+        chain = self.previous_chain(req.previous_response_id, cached or {})
         earlier = self.conversations.items_for(req.conversation) if req.conversation else []
         ctx = Context(req.instructions, earlier + [i for r in chain for i in r.context] + req.input_items,
                       req.input_items)
@@ -187,12 +209,16 @@ class _Server:
         finally:
             self.in_flight.remove(body)
 
-    def _previous_chain(self, req: CreateRequest) -> list[ResponseRecord]:
-        if req.previous_response_id is None:
+    def previous_chain(self, previous_id: str | None, cached: Mapping[str, list[ResponseRecord]]
+                       ) -> list[ResponseRecord]:
+        """The chain a create continues, oldest first: a socket's cached one, else the stored one."""
+        if previous_id is None:
             return []
-        prev = self.store.get(req.previous_response_id)
+        if previous_id in cached:
+            return list(cached[previous_id])
+        prev = self.store.get(previous_id)
         if prev is None:
-            raise ApiError(400, f"Previous response with id '{req.previous_response_id}' not found.",
+            raise ApiError(400, f"Previous response with id '{previous_id}' not found.",
                            param="previous_response_id", code="previous_response_not_found")
         return self.store.chain(prev)
 

@@ -28,6 +28,7 @@ class Chunk:
     text: str
     delay: float = 0.0  # seconds to wait before writing it
     hang: bool = False  # write nothing more and hold the connection open until the client leaves
+    abort: bool = False  # write nothing more and drop the connection without ending the body (a server crash)
 
 
 @dataclass
@@ -62,6 +63,13 @@ class SocketPolicy:
     close_on_error: int | None = None  # an invalid response.create closes the socket with this code, no error event
     close_after_error: bool = False  # send the error event, then close the socket
     drop_previous_response_id: bool = False  # over the socket, previous_response_id is ignored
+    unknown_previous_ignored: bool = False  # a previous_response_id nobody knows is dropped, not refused
+    close_after_not_found: bool = False  # send previous_response_not_found, then close the socket
+    no_cache: bool = False  # the socket keeps none of its responses: store:false ones cannot be continued
+    cache_without_context: bool = False  # the socket keeps its responses' ids but not what they said
+    shared_cache: bool = False  # every socket reaches every socket's responses (store:false ones included)
+    no_eviction: bool = False  # a failed turn leaves the response it referenced in the socket's cache
+    implicit_chain: bool = False  # a create without previous_response_id continues the socket's last response
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Union
 from conformance.reference.compaction import compacted_items
 from conformance.reference.json_schema import instance_of
 from conformance.reference.media import file_text
+from conformance.reference.reasoning import reasoning_text, summary_text
 from conformance.reference.request import CreateRequest
 
 # A token is a run of word characters or one punctuation character, with the whitespace before it.
@@ -60,6 +61,20 @@ class PlannedCall:
 
 
 @dataclass
+class PlannedReasoning:
+    text: str  # the reasoning_text content
+    summary: str | None  # a summary_text part, when the request asked for one
+
+    @property
+    def tokens(self) -> list[str]:
+        return tokenize(self.text)
+
+    @property
+    def summary_tokens(self) -> list[str]:
+        return tokenize(self.summary or "")
+
+
+@dataclass
 class PlannedCustomCall:
     """A call to a free-form (`custom`) tool: its input is plain text, not JSON arguments."""
 
@@ -71,7 +86,7 @@ class PlannedCustomCall:
         return tokenize(self.input)
 
 
-PlannedOutput = Union[PlannedMessage, PlannedCall, PlannedCustomCall]
+PlannedOutput = Union[PlannedMessage, PlannedCall, PlannedCustomCall, PlannedReasoning]
 
 
 @dataclass
@@ -191,4 +206,9 @@ def generate(req: CreateRequest, ctx: Context) -> Generation:
     # A phase-aware model (gpt-5.3-codex and later) labels its answer; this one does when the client does.
     if any(i.get("phase") for i in ctx.items if i.get("role") == "assistant"):
         gen.phase = "final_answer"
+    if req.reasons:  # reasoning comes first, as with every reasoning model
+        user = _latest_user_text(ctx)
+        calls = [o.name for o in gen.outputs if isinstance(o, PlannedCall)]
+        gen.outputs.insert(0, PlannedReasoning(reasoning_text(user, calls),
+                                               summary_text(user) if req.reasoning["summary"] else None))
     return gen

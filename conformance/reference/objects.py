@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.reference.ids import new_id
+from conformance.reference.reasoning import encrypt
 from conformance.reference.request import CreateRequest
 
 TERMINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
@@ -31,12 +32,12 @@ class ResponseRecord:
     log_closed: bool = False
 
 
-def usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+def usage(input_tokens: int, output_tokens: int, reasoning_tokens: int = 0) -> dict[str, Any]:
     return {
         "input_tokens": input_tokens,
         "input_tokens_details": {"cached_tokens": 0},
         "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
         "total_tokens": input_tokens + output_tokens,
     }
 
@@ -59,6 +60,16 @@ def message_item(item_id: str, status: str, text: str | None, phase: str | None 
 def custom_call_item(item_id: str, status: str, input_text: str, call_id: str, name: str) -> dict[str, Any]:
     return {"id": item_id, "type": "custom_tool_call", "status": status, "call_id": call_id, "input": input_text,
             "name": name}
+
+
+def reasoning_item(item_id: str, text: str, summary: str | None, sealed: bool) -> dict[str, Any]:
+    """A reasoning item in OpenAI's shape (no `status`); an empty `text` gives the announced, empty item."""
+    content = [{"type": "reasoning_text", "text": text}] if text else []
+    parts = [] if summary is None else [{"type": "summary_text", "text": summary}]
+    item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": parts, "content": content}
+    if sealed:
+        item["encrypted_content"] = encrypt(content, parts)
+    return item
 
 
 def call_item(item_id: str, status: str, arguments: str, call_id: str, name: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from conformance.reference.compaction import compacted_items
 from conformance.reference.errors import ApiError
 from conformance.reference.ids import new_id
 from conformance.reference.json_schema import strict_problem
+from conformance.reference.reasoning import reasoning_input
 
 MODEL_ID = compaction.MODEL_ID
 
@@ -37,6 +38,9 @@ PHASES = ["commentary", "final_answer"]
 LOGPROBS_INCLUDE = "message.output_text.logprobs"
 MAX_TOP_LOGPROBS = 20
 SERVICE_TIERS = ["auto", "default", "flex", "scale", "priority"]
+REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"]
+REASONING_SUMMARIES = ["auto", "concise", "detailed"]
+ENCRYPTED_REASONING = "reasoning.encrypted_content"
 MIN_OUTPUT_TOKENS = 16
 
 
@@ -70,6 +74,12 @@ class CreateRequest:
     conversation: str | None = None  # a conversation id (the Conversations API, see surface.py)
     include: list[str] = field(default_factory=list)
     include_obfuscation: bool = True  # stream_options.include_obfuscation
+
+    @property
+    def reasons(self) -> bool:
+        """Whether the model reasons: `reasoning` asked for (an effort or a summary), and not effort "none"."""
+        effort, summary = self.reasoning["effort"], self.reasoning["summary"]
+        return effort != "none" and (effort is not None or summary is not None)
 
     @property
     def logprobs(self) -> int | None:
@@ -130,8 +140,7 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
     req.metadata = _metadata(body)
     req.service_tier = _choice(body, "service_tier", SERVICE_TIERS, "auto")
     req.truncation = _choice(body, "truncation", ["auto", "disabled"], "disabled")
-    reasoning = _expect(body, "reasoning", (dict,), "an object", {})
-    req.reasoning = {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")}
+    req.reasoning = _reasoning(body)
     req.include = list(_expect(body, "include", (list,), "an array", []))
     req.include_obfuscation = _stream_options(body)
     req.text_format, req.verbosity = _text(body)
@@ -147,6 +156,15 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
             param="input",
         )
     return req
+
+
+def _reasoning(body: dict[str, Any]) -> dict[str, Any]:
+    reasoning = _expect(body, "reasoning", (dict,), "an object", {})
+    for name, allowed in (("effort", REASONING_EFFORTS), ("summary", REASONING_SUMMARIES)):
+        value = reasoning.get(name)
+        if value is not None and value not in allowed:
+            raise errors.invalid_value(f"reasoning.{name}", value, allowed)
+    return {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")}
 
 
 def _stream_options(body: dict[str, Any]) -> bool:
@@ -245,10 +263,12 @@ def _input_item(item: Any, path: str) -> dict[str, Any]:
             raise ApiError(400, f"Invalid '{path}.encrypted_content': not a compaction this server produced.",
                            param=f"{path}.encrypted_content", code="invalid_encrypted_content")
         return {"id": item.get("id") or new_id("cmp"), "type": "compaction", "encrypted_content": content}
+    if kind == "reasoning":
+        return reasoning_input(item, path)
     if kind is None:
         raise errors.missing(f"{path}.type")
     raise errors.invalid_value(f"{path}.type", kind, ["message", "function_call", "function_call_output",
-                                                      "compaction"])
+                                                      "compaction", "reasoning"])
 
 
 def _content(raw: Any, path: str, role: str) -> list[dict[str, Any]]:

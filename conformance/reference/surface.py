@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from conformance.reference import errors
 from conformance.reference.errors import ApiError
 from conformance.reference.events import DELTA_TYPES
-from conformance.reference.hooks import Hooks, Reply
+from conformance.reference.hooks import Hooks, Reply, SocketPolicy
 from conformance.reference.compaction import compaction_item
 from conformance.reference.ids import new_id
 from conformance.reference.model import Context, tokenize, visible_texts
@@ -55,7 +55,15 @@ class _Server(Protocol):
 
     def reply(self, reply: Reply) -> Response: ...
 
-    def prepare(self, body: Any, headers: Mapping[str, str]) -> tuple[ResponseRecord, list[dict[str, Any]]]: ...
+    @property
+    def shared_socket_cache(self) -> dict[str, list[ResponseRecord]]: ...
+
+    def prepare(self, body: Any, headers: Mapping[str, str],
+                cached: Mapping[str, list[ResponseRecord]] | None = None,
+                ) -> tuple[ResponseRecord, list[dict[str, Any]]]: ...
+
+    def previous_chain(self, previous_id: str | None, cached: Mapping[str, list[ResponseRecord]]
+                       ) -> list[ResponseRecord]: ...
 
 
 async def json_body(request: Request) -> Any:
@@ -306,40 +314,74 @@ def _create_body(message: str) -> tuple[dict[str, Any], str | None]:
 
 async def websocket_mode(server: _Server, ws: WebSocket) -> None:
     """`response.create` client events in, the stream's events out as JSON text messages, one turn at a time;
-    an invalid create is answered with an `error` event and the socket stays open."""
-    policy = server.hooks.socket
-    if policy and policy.deny_status:
+    an invalid create is answered with an `error` event and the socket stays open.
+
+    The socket keeps its most recent response in memory (with the chain it continues), so a `store: false`
+    response can be continued on the socket that made it and on no other; a failed turn (an error event, or
+    a failed response) evicts the response it referenced. https://developers.openai.com/api/docs/guides/
+    websocket-mode ("How continuation works")."""
+    policy = server.hooks.socket or SocketPolicy()
+    if policy.deny_status:
         err = (ApiError(policy.deny_status, "The server had an error while processing your request.",
                         type="server_error") if policy.deny_status >= 500
                else ApiError(policy.deny_status, "File Not Found", type="not_found_error"))
         await ws.send_denial_response(JSONResponse(err.body(), status_code=policy.deny_status))
         return
     await ws.accept()
-    if policy and policy.close_on_accept:
+    if policy.close_on_accept:
         await ws.close(policy.close_on_accept)
         return
+    cache: dict[str, list[ResponseRecord]] = server.shared_socket_cache if policy.shared_cache else {}
+    last: str | None = None  # the socket's most recent response
     while True:
         try:
             message = await ws.receive_text()
         except (WebSocketDisconnect, KeyError, RuntimeError):
             return  # the client left (KeyError/RuntimeError: it sent a binary frame or closed mid-read)
+        referenced: Any = None
         try:
             body, stream_id = _create_body(message)
-            if policy and policy.drop_previous_response_id:
-                body.pop("previous_response_id", None)
-            rec, events = server.prepare(body, ws.headers)
+            referenced = body.get("previous_response_id")
+            body = _deviate(server, policy, body, cache, last)
+            rec, events = server.prepare(body, ws.headers, cache)
         except ApiError as err:
-            if policy and policy.close_on_error:
+            if policy.close_on_error:
                 await ws.close(policy.close_on_error)
                 return
+            if not policy.no_eviction and isinstance(referenced, str):
+                cache.pop(referenced, None)
             await ws.send_text(json.dumps(error_event(err)))
-            if policy and policy.close_after_error:
+            if policy.close_after_error or (policy.close_after_not_found
+                                            and err.code == "previous_response_not_found"):
                 await ws.close(1000)
                 return
             continue
         if rec.request.store:
             server.store.save(rec)
+        if rec.status == "failed":
+            if not policy.no_eviction and isinstance(referenced, str):
+                cache.pop(referenced, None)
+        elif not policy.no_cache:
+            chain = server.previous_chain(rec.request.previous_response_id, cache) + [rec]
+            if not policy.shared_cache:
+                cache.clear()  # one response per socket: the most recent
+            cache[rec.id] = [] if policy.cache_without_context else chain
+            last = rec.id
         for event in events:
             if event.get("type") in DELTA_TYPES and server.settings.token_delay:
                 await asyncio.sleep(server.settings.token_delay)
             await ws.send_text(json.dumps({**event, "stream_id": stream_id} if stream_id else event))
+
+
+def _deviate(server: _Server, policy: SocketPolicy, body: dict[str, Any], cache: Mapping[str, Any],
+             last: str | None) -> dict[str, Any]:
+    """The create body as a faulty socket would serve it (the clean server changes nothing)."""
+    prev = body.get("previous_response_id")
+    if policy.drop_previous_response_id:
+        body.pop("previous_response_id", None)
+    if (policy.unknown_previous_ignored and isinstance(prev, str) and prev not in cache
+            and server.store.get(prev) is None):
+        body.pop("previous_response_id", None)
+    if policy.implicit_chain and prev is None and last is not None and body.get("conversation") is None:
+        body["previous_response_id"] = last
+    return body

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from conformance.reference.faults import (
     background, bad_input, basic, compact, concurrency, conversations, custom_tools, errors, framing, ids,
-    input_tokens, inputs, limits, metadata, multi_turn, parameters, run, schema, storage, stream, structured_outputs,
-    tool_use, tools, usage, vendors, websocket,
+    input_tokens, inputs, limits, metadata, multi_turn, parameters, reasoning, run, schema, storage, stream,
+    structured_outputs, tool_use, tools, usage, vendors, websocket,
 )
 from conformance.reference.faults.base import Fault
 
 _MODULES = (
     vendors, stream, framing, errors, schema, ids, usage, run,  # real servers' deviations, cross-cutting rules
     basic, tools, multi_turn, storage, background, limits, metadata, bad_input,  # the scenario families
-    websocket, compact, input_tokens, conversations, inputs, concurrency,
+    websocket, compact, input_tokens, conversations, inputs, concurrency, reasoning,
     custom_tools, tool_use, parameters, structured_outputs,
 )
 
