@@ -30,7 +30,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         width = max((len(c.id) for c in checks), default=10)
         for c in checks:
-            print(f"{c.id:<{width}}  {c.level.value:<6}  {c.requirement}")
+            whose = " (model-dependent: --checks model)" if c.model_dependent else ""
+            print(f"{c.id:<{width}}  {c.level.value:<6}  {c.requirement}{whose}")
             print(f"{'':<{width}}  {'':<6}  source: {c.source}")
         print(f"\n{len(checks)} checks")
     return 0

@@ -30,26 +30,10 @@ NOT_COVERED = {
     "context_management": "server-side compaction triggered past a token threshold (minimum 1000 tokens): too "
                           "costly for a conformance run; `compact.*` covers compaction explicitly",
     "image": "image context-compression policy for long image histories; no observable effect on one request",
-    "include": "asks for extra output (logprobs, encrypted reasoning, tool sources) whose presence depends on "
-               "model and tools; not judged yet",
     "moderation": "OpenAI's moderation policy; not part of the compatible surface",
     "prompt": "prompt templates are stored objects created in OpenAI's dashboard; a third-party endpoint cannot "
               "hold one (the reference server refuses it)",
     "prompt_cache_options": "cache diagnostics only; no observable effect on the answer",
-    "prompt_cache_retention": "cache lifetime only; no observable effect on the answer",
-    "reasoning": "needs a reasoning model; the suite's scenarios must run on small chat models",
-    "service_tier": "routing and pricing only; the answer echoes a tier but nothing testable follows from it",
-    "top_logprobs": "logprobs depend on the model and `include`; not judged yet",
-    "truncation": "only observable with inputs beyond the context window: too costly for a conformance run",
-    "max_tool_calls": "caps built-in tool calls; with function tools the client runs every call, so one "
-                      "response shows nothing to judge; not sent yet",
-    "prompt_cache_key": "a cache-routing hint with no observable effect a compatible server must show",
-    "safety_identifier": "an abuse-monitoring identifier with no observable effect a compatible server must show",
-    "stream_options": "`include_obfuscation` only pads delta events; not judged yet",
-    "temperature": "sampling: no deterministic effect to observe, and OpenAI refuses it for reasoning models, so "
-                   "a scenario would be model-specific",
-    "top_p": "sampling: as `temperature`",
-    "user": "deprecated by OpenAI in favour of `safety_identifier` and `prompt_cache_key`; echo only",
 }
 
 PATH_AFTER_BASE = re.compile(r"/responses(/.*)?$")

@@ -23,6 +23,13 @@ class RecordedRequest:
     body: Any = None  # parsed JSON, or None
     query: dict[str, str] | None = None
 
+    @property
+    def unknown(self) -> bool:
+        """A POST recorded without its body: many recorders keep only the response (docs/rules.md#unknown-requests).
+        A check that depends on what was asked must not judge it. (A cancel has no body either; no check reads
+        one.)"""
+        return self.method.upper() == "POST" and self.body is None
+
 
 @dataclass
 class RecordedResponse:
@@ -47,6 +54,9 @@ class Exchange:
     event_offsets: list[float] | None = None  # arrival time of each SSE event, seconds since the request
     # Why no complete response arrived: "connect: ...", "timeout: ...", "idle-timeout: ...", or None.
     transport_error: str | None = None
+    # A live run's first attempt, when it failed under load and this exchange is its retry sent alone
+    # (live/load.py): {"status", "transport_error", "others_in_flight"}. Judged by concurrency.stable-under-load.
+    under_load: dict[str, Any] | None = None
 
     @cached_property
     def stream(self) -> ParsedStream | None:

@@ -33,9 +33,9 @@ def _result(check: Check, scenario: str, outcome: Outcome, exchange: Exchange | 
         message=(prefix + outcome.message) if outcome.message else prefix.rstrip(": "),
         evidence=evidence,
         area=check.area,
+        model_dependent=check.model_dependent,
         exchange=exchange,
     )
-
 
 
 
@@ -98,6 +98,7 @@ def judge_trials(check: Check, trials: list[Transcript]) -> Result | None:
             message=f"passed {passes} of {len(results)} trials; a failing trial: {first_bad.message}",
             evidence={**first_bad.evidence, "trials": len(results), "passed_trials": passes},
             area=check.area,
+            model_dependent=True,
             exchange=first_bad.exchange,
         )
     worst = max(results, key=lambda r: SEVERITY[r.verdict])

@@ -93,7 +93,6 @@ def measure(workers: int = 4) -> tuple[dict[str, list[str]], dict[str, list[str]
 UNTRIPPED = {
     "errors.stream-rejection-status": "judges a 2xx stream that opens with an `error` event; the reference "
     "rejects bad stream requests with a JSON 4xx before streaming, and no hook turns that reply into a stream",
-    "stream.reasoning-reconstruction": "the reference model emits no reasoning items",
 }
 
 

@@ -30,6 +30,9 @@ from conformance.registry import Check, all_checks
 from conformance.report.model import Report, now_iso
 from conformance.verdicts import Result, Verdict
 
+# --checks: every check, the protocol's only, or only the model-dependent ones (pytest marker model_dependent).
+CHECK_CLASSES = ("all", "protocol", "model")
+
 # The last finished run's report, for the `run` command (which calls pytest.main in-process).
 LAST_REPORT: Report | None = None
 
@@ -108,6 +111,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
          help="with the embedded reference server: a vendor profile")
     _add(g, "--concurrency", dest="rc_concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
          help="scenarios run at once (1: one request at a time)")
+    _add(g, "--checks", dest="rc_checks", choices=CHECK_CLASSES, default="all",
+         help="which checks: all, protocol (leave out the model-dependent ones, whose verdict may be the model's), "
+              "or model (only those); the same as -m 'not model_dependent' / -m model_dependent")
     _add(g, "--max-duration", dest="rc_max_duration", type=float, default=None, metavar="S",
          help="wall-clock budget for the run; what finished by then is reported, marked incomplete")
 
@@ -242,6 +248,8 @@ class SuiteRun:
         stop = self.engine.stop_reason if (unfinished or interrupted or untested) else None
         report = Report(target=self.target.describe(), results=self.results(), started_at=self.started_at,
                         duration_s=time.monotonic() - self.t0, mode="run")
+        if self.client is not None:
+            report.notes += self.client.load.notes(self.client.exchanges)
         if stop is not None:
             report.complete = False
             report.stop_reason = stop
@@ -289,6 +297,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a scenario x check item of the conformance suite")
     for name in ("must", "should", "info"):
         config.addinivalue_line("markers", f"{name}: checks of level {name.upper()}")
+    config.addinivalue_line("markers", "model_dependent: checks whose verdict may be the model's, not the endpoint's "
+                                       "(judged over --trials; select with --checks protocol|model)")
     for area in sorted({c.area for c in all_checks()}):
         config.addinivalue_line("markers", f"{area.replace('-', '_')}: checks of area {area}")
     config.stash[RUN_KEY] = SuiteRun(config)
@@ -306,13 +316,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         pytest.param(
             (sc, c),
             id=f"{sc.id}::{c.id}",
-            marks=[getattr(pytest.mark, c.area.replace("-", "_")), getattr(pytest.mark, c.level.value.lower())],
+            marks=[getattr(pytest.mark, c.area.replace("-", "_")), getattr(pytest.mark, c.level.value.lower()),
+                   *([pytest.mark.model_dependent] if c.model_dependent else [])],
         )
         for sc in scenarios
         for c in all_checks()
         if c.pairs_with(sc)
     ]
     metafunc.parametrize("rc_pair", pairs)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--checks protocol|model: deselect the other class of check (a scenario none of whose items is left is
+    not run)."""
+    which = getattr(config.option, "rc_checks", "all")
+    if which == "all":
+        return
+    keep, drop = [], []
+    for item in items:
+        pair = item_pair(item)
+        if pair is None or pair[1].model_dependent == (which == "model"):
+            keep.append(item)
+        else:
+            drop.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.hookimpl(tryfirst=True)

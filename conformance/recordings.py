@@ -64,6 +64,9 @@ def exchange_from_record(rec: Any, source: str = "") -> Exchange:
         isinstance(offsets, list) and all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in offsets)
     ):
         raise RecordingError(f"{source}: not a recording (response.event_offsets_s must be a list of numbers)")
+    under_load = rec.get("under_load")
+    if under_load is not None and not isinstance(under_load, dict):
+        raise RecordingError(f"{source}: not a recording ('under_load' must be an object)")
     return Exchange(
         request=RecordedRequest(
             method=req["method"],
@@ -88,6 +91,7 @@ def exchange_from_record(rec: Any, source: str = "") -> Exchange:
         elapsed_s=rec.get("elapsed_s"),
         event_offsets=offsets,
         transport_error=rec.get("transport_error"),
+        under_load=under_load,
     )
 
 
@@ -126,6 +130,8 @@ def exchange_to_record(ex: Exchange) -> dict[str, Any]:
         rec["elapsed_s"] = round(ex.elapsed_s, 6)
     if ex.transport_error:
         rec["transport_error"] = ex.transport_error
+    if ex.under_load:
+        rec["under_load"] = ex.under_load
     return scrub(rec)  # an endpoint may echo the key back in a body or stream
 
 

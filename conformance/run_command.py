@@ -41,11 +41,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="trials of each model-dependent scenario; disagreement is FLAKY")
     p.add_argument("--scenario", action="append", metavar="ID", help="run only this scenario (repeatable)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
-                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time)")
+                   help=f"scenarios run at once (default: {DEFAULT_CONCURRENCY}; 1 sends one request at a time); "
+                        "requests in flight adapt below it when the endpoint times out or fails under load")
     p.add_argument("--max-duration", type=float, default=None, metavar="S",
                    help="wall-clock budget for the run: what finished by then is reported, marked incomplete")
     p.add_argument("--parallel-targets", type=int, default=2, metavar="N",
                    help="with --targets: how many targets run at once, each in its own process (default: 2)")
+    p.add_argument("--checks", choices=("all", "protocol", "model"), default="all",
+                   help="all checks (default); protocol: leave out the model-dependent checks, whose verdict may be the "
+                        "model's rather than the endpoint's; model: only those")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression over '<scenario>::<check>' ids")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="embedded reference server only: inject this fault (repeatable)")
@@ -67,7 +71,7 @@ def _pytest_args(args: argparse.Namespace, report_dir: Path, target_name: str | 
         "--report-dir", str(report_dir),
         "--request-timeout", str(args.request_timeout), "--idle-timeout", str(args.idle_timeout),
         "--max-output-tokens", str(args.max_output_tokens), "--trials", str(args.trials),
-        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency),
+        "--auth-header", args.auth_header, "--concurrency", str(args.concurrency), "--rc-checks", args.checks,
     ]
     if args.max_duration:
         out += ["--max-duration", str(args.max_duration)]
@@ -180,6 +184,9 @@ def _why_no_report(code: int, args: argparse.Namespace) -> str:
         if args.keyword:
             return (f"-k {args.keyword!r} matches no '<scenario>::<check>' item; check ids are listed by "
                     "`responses-conformance list`, scenario ids in docs/scenarios.md")
+        if args.checks != "all":
+            return (f"--checks {args.checks} leaves no '<scenario>::<check>' item in the scenarios chosen "
+                    "(`responses-conformance list` marks the model-dependent checks)")
         return "no scenario × check item was selected"
     if code == pytest_exit.USAGE_ERROR:
         return "pytest refused the arguments (see its message above; --pytest-args passes them through)"

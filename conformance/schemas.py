@@ -9,6 +9,9 @@
   one useless "not valid under any of the given schemas" error.
 * The SDK's unions are plain ``anyOf``; when one fails, the error is narrowed to the branch whose ``type``
   (or JSON type) matches, so messages name the real place, e.g. ``$.response.output[0].content[0].annotations``.
+* The world is open (``open_world``, docs/rules.md#newer-than-the-sdk): a union dispatched on ``type`` accepts
+  a type the SDK does not know yet as any object with that ``type`` (an item, a tool, a content part), and an
+  error ``code`` is any string. What the pinned SDK has not learned is not a deviation by itself.
 
 Other areas call ``validate_error_body`` / ``validate_delete_body`` for the bodies they own.
 """
@@ -61,6 +64,10 @@ def apply_overlay(schema: dict[str, Any], relaxations: Iterable[Mapping[str, Any
         if op == "alternative":  # another accepted shape for the whole model
             if model in defs:
                 defs[model] = {"anyOf": [defs[model], r["value"]]}
+            elif out.get("title") == model:  # the root: its $defs stay at the root for `#/$defs/...` references
+                root_defs = out.pop("$defs", None)
+                out = {"anyOf": [out, r["value"]], **({"$defs": root_defs} if root_defs is not None else {})}
+                defs = out.get("$defs", {})
             continue
         targets = [defs[model]] if model in defs else []
         if out.get("title") == model:
@@ -159,6 +166,64 @@ PARTIAL_STATUSES = frozenset({"queued", "in_progress", "cancelled"})
 PARTIAL_REQUIRED = ("id", "type")
 
 
+def _union_types(schema: dict[str, Any], branches: list[Any], depth: int = 0) -> list[str] | None:
+    """The `type` constants of a union whose every branch is a model with a constant `type` (nested unions
+    included); None when some branch is not dispatched on `type`."""
+    defs, out = schema.get("$defs", {}), []
+    for b in branches:
+        ref = b.get("$ref", "") if isinstance(b, dict) else ""
+        model = defs.get(ref.rsplit("/", 1)[-1]) if ref.startswith("#/$defs/") else None
+        if not isinstance(model, dict) or depth > 4:
+            return None
+        tp = model.get("properties", {}).get("type", {})
+        consts = [tp["const"]] if "const" in tp else tp.get("enum")
+        nested = model.get("anyOf") or model.get("oneOf")
+        found = consts if consts and all(isinstance(c, str) for c in consts) else (
+            _union_types(schema, nested, depth + 1) if nested else None)
+        if found is None:
+            return None
+        out += found
+    return out
+
+
+# Any object with a string `type`: what an open union accepts for a type it does not know.
+_OTHER_TYPE: dict[str, Any] = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
+
+
+def open_world(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy where every union dispatched on `type` validates the types it knows by their own model and
+    accepts any other `type` (a newer item, tool or part), and every error `code` enum accepts any string:
+    OpenAI adds types and codes before the pinned SDK learns them (docs/rules.md#newer-than-the-sdk)."""
+    out = copy.deepcopy(schema)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for x in node:
+                visit(x)
+            return
+        if not isinstance(node, dict):
+            return
+        for key in ("anyOf", "oneOf"):
+            branches = node.get(key)
+            if isinstance(branches, list) and len(branches) > 1:
+                types = _union_types(out, branches)
+                if types:
+                    del node[key]
+                    node["if"] = {"type": "object", "required": ["type"], "properties": {"type": {"enum": types}}}
+                    node["then"] = {key: branches}
+                    node["else"] = _OTHER_TYPE
+                    return  # its branches are references: nothing below to open
+        code = node.get("properties", {}).get("code") if isinstance(node.get("properties"), dict) else None
+        if isinstance(code, dict) and "enum" in code and "Error" in str(node.get("title", "")):
+            code.pop("enum")
+            code["type"] = "string"
+        for value in list(node.values()):
+            visit(value)
+
+    visit(out)
+    return out
+
+
 def _item_models(schema: dict[str, Any]) -> set[str]:
     """The `$defs` names of the output item union(s) in one schema: a Response's `output` items and an
     event's `item` (e.g. response.output_item.added)."""
@@ -230,6 +295,10 @@ class SchemaSet:
         self._schema_fields = frozenset(n for n, f in fielddates.FIRST_SENT.items() if f.models)
         self._compiled: dict[tuple[str, bool, frozenset[str]], tuple[Callable[[Any], bool], Draft202012Validator]] = {}
 
+    def generated(self, name: str) -> dict[str, Any]:
+        """schemas/<name>.json as the SDK made it (no overlay, closed unions); do not modify."""
+        return self._raw[name]
+
     def schema(self, name: str, partial: bool = False, recorded_at: str | None = None) -> dict[str, Any]:
         """schemas/<name>.json with the overlay, the date relaxations and (``partial``) relaxed items."""
         return self._schema(name, partial, fielddates.not_yet_sent(recorded_at) & self._schema_fields)
@@ -237,7 +306,7 @@ class SchemaSet:
     def _schema(self, name: str, partial: bool, unsent: frozenset[str]) -> dict[str, Any]:
         raw = self._raw[name]
         relaxed = apply_overlay(raw, self.relaxations + date_relaxations(unsent, raw))
-        return relax_items(relaxed) if partial else relaxed
+        return open_world(relax_items(relaxed) if partial else relaxed)
 
     def _validators(self, name: str, partial: bool,
                     recorded_at: str | None) -> tuple[Callable[[Any], bool], Draft202012Validator]:
@@ -279,6 +348,27 @@ class SchemaSet:
         if not isinstance(t, str) or t not in self.event_types:
             return None
         return self.validate(f"events/{t}", event, partial=is_partial_event(event), recorded_at=recorded_at)
+
+
+@cache
+def opaque_fields() -> frozenset[str]:
+    """Item fields holding opaque tokens a server may re-issue in each copy of an item (schemas/opaque_fields.json)."""
+    data = json.loads((SCHEMAS_DIR / "opaque_fields.json").read_text(encoding="utf-8"))
+    return frozenset(data["fields"])
+
+
+@cache
+def call_id_types() -> frozenset[str]:
+    """The output item types whose SDK model requires a `call_id`: only there is it part of an item's identity."""
+    raw = default().generated("response")
+    defs = raw.get("$defs", {})
+    out: set[str] = set()
+    for name in _item_models(raw):
+        model = defs.get(name, {})
+        if "call_id" in model.get("required", []):
+            tp = model.get("properties", {}).get("type", {})
+            out.update([tp["const"]] if "const" in tp else tp.get("enum", []))
+    return frozenset(out)
 
 
 @cache

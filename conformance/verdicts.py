@@ -102,9 +102,12 @@ class Result:
     area: str = ""
     # The exchange the verdict is about (in memory only; the report writer serialises it, redacted).
     exchange: Any = None
+    # The check is model-dependent (registry.Check.model_dependent): its verdict may be the model's, not the
+    # endpoint's. Reports rank such results after the protocol's and the CI gate doesn't trust one trial of them.
+    model_dependent: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "check_id": self.check_id,
             "level": self.level.value,
             "verdict": self.verdict.value,
@@ -113,3 +116,6 @@ class Result:
             "evidence": self.evidence,
             "area": self.area,
         }
+        if self.model_dependent:
+            out["model_dependent"] = True
+        return out

@@ -31,10 +31,16 @@ def stream_ex(rid: object) -> Exchange:
 @pytest.mark.parametrize("make", [body_ex, stream_ex])
 @pytest.mark.parametrize("rid, verdict", [
     ("resp_abc123", Verdict.PASS),
-    ("resp_../../admin", Verdict.PASS),  # printable: sent encoded as one segment, never as a path
+    ("bGl0ZWxsbQ-_" * 38, Verdict.PASS),  # LiteLLM's base64url ids are 453 characters: no source caps length
+    ("r" * 5000, Verdict.PASS),  # longer than the suite sends (its own limit), yet no rule is broken
+    ("resp_../../admin", Verdict.FAIL),  # URL syntax: never sent, even percent-encoded (docs/rules.md#ids)
+    ("resp_1/x", Verdict.FAIL),
+    ("resp_1\\x", Verdict.FAIL),
+    ("resp_1?x=1", Verdict.FAIL),
+    ("resp_1#x", Verdict.FAIL),
+    ("resp_1%2Fx", Verdict.FAIL),
     ("resp\r\nX-Injected: 1", Verdict.FAIL),
     ("résumé", Verdict.FAIL),
-    ("r" * 300, Verdict.FAIL),
     ("..", Verdict.FAIL),
     (42, Verdict.FAIL),
 ])

@@ -148,6 +148,11 @@ CASES: list[tuple[str, str, Callable[[], list[Event] | Exchange | str], Verdict 
      lambda: s.without(V, "response.reasoning_summary_part.added"), FAIL),
     ("stream.part-added-first", "delta for another content_index",
      lambda: edit(V, "response.output_text.delta", lambda e: e.update(content_index=1)), FAIL),
+    ("stream.part-index-sequential", "valid", lambda: V, PASS),
+    ("stream.part-index-sequential", "the message after reasoning keeps counting content_index (vLLM #45742)",
+     lambda: [{**e, "content_index": 1} if "content_index" in e else e for e in V], FAIL),
+    ("stream.part-index-sequential", "summary_index starts at 1",
+     lambda: [{**e, "summary_index": 1} if "summary_index" in e else e for e in V], FAIL),
     ("stream.part-done", "valid", lambda: V, PASS),
     ("stream.part-done", "no content_part.done", lambda: s.without(V, "response.content_part.done"), FAIL),
     ("stream.part-done", "delta after content_part.done",
@@ -403,8 +408,18 @@ def test_vendor_recordings_show_only_known_deviations(recordings_dir: Path):
     bad = Counter((r.check_id, Path(r.scenario).name.split("_responses_")[0]) for r in results
                   if r.verdict is not PASS)
     # AWS Bedrock (Mantle) opens reasoning text with a non-standard response.reasoning_part.added and streams
-    # the message into content_index 1 of a one-part content list. xAI, Azure and DeepSeek keep the grammar.
+    # the message into content_index 1 of a one-part content list (vLLM #45742's deviation, which
+    # stream.part-index-sequential names). xAI, Azure and DeepSeek keep the grammar.
     assert bad == Counter({
         ("stream.part-added-first", "ruby_llm__providers_bedrock_mantle"): 1,
+        ("stream.part-index-sequential", "ruby_llm__providers_bedrock_mantle"): 1,
         ("stream.text-reconstruction", "ruby_llm__providers_bedrock_mantle"): 1,
     })
+
+
+def test_terminal_status_message_names_the_fix():
+    """Issue 22: "status 'incomplete', expected 'completed'" pointed at the wrong fix; a response that stopped
+    early ends with its own terminal event."""
+    bad = edit(V, "response.completed", lambda e: e["response"].update(status="incomplete"))
+    r = result("stream.terminal-status", s.exchange(bad))
+    assert r is not None and "end the stream with response.incomplete" in r.message, r and r.message

@@ -37,7 +37,7 @@ def test_traffic_maps_to_methods_and_params():
         return Exchange(RecordedRequest(method, path, body=body), RecordedResponse(200), features=features or [])
 
     t = Transcript("s.one", [
-        ex("POST", "/v1/responses", {"model": "m", "stream": True, "temperature": 0.2}),
+        ex("POST", "/v1/responses", {"model": "m", "stream": True, "temperature": 0.2, "moderation": {}}),
         ex("POST", "/v1/responses/compact", {"model": "m"}),
         ex("WS", "/v1/responses", {"type": "response.create", "top_p": 0.5}, ["websocket"]),
         ex("GET", "/v1/responses/resp_1/input_items"),
@@ -45,4 +45,4 @@ def test_traffic_maps_to_methods_and_params():
     methods, params = coverage.exercised([t])
     assert {m for m, s in methods.items() if s} == {"create", "stream", "compact", "connect", "input_items.list"}
     assert {"temperature", "top_p", "stream", "model"} <= set(params)
-    assert "temperature" in coverage.stale_reasons(methods, params)  # now sent, so its reason is stale
+    assert "moderation" in coverage.stale_reasons(methods, params)  # now sent, so its reason is stale

@@ -26,7 +26,7 @@ CLOCK = {"type": "function", "name": "get_time", "parameters": {"type": "object"
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
           "required": ["name", "age"], "additionalProperties": False}
 
-_IDS = re.compile(r"\b(?:resp|msg|fc|fco|conv|cmp)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
+_IDS = re.compile(r"\b(?:resp|msg|fc|fco|ctc|conv|cmp)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
 _VOLATILE = re.compile(r'"(created_at|completed_at|obfuscation|encrypted_content)":\s*("[^"]*"|\d+)')
 
 
@@ -108,6 +108,7 @@ def _traffic(base: str) -> str:
         if found:
             stream("bg-resume", "GET", f"/responses/{found.group(1)}", params={"stream": "true", "starting_after": 2})
         _surface_traffic(http, post, out)
+        _tools_of_today_traffic(post, stream, out)
     _socket_traffic(base, out)
     return _normalise("\n".join(out))
 
@@ -145,6 +146,36 @@ def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
         answers = list(pool.map(lambda b: http.post("/responses", json=b), bodies))
     for i, answer in enumerate(answers):
         _record(out, f"parallel-{i}", answer)
+
+
+def _tools_of_today_traffic(post: Any, stream: Any, out: list[str]) -> None:
+    """Custom tools, allowed_tools, tool outputs as arrays, max_tool_calls, a stored round trip continued,
+    echoed parameters, logprobs, no obfuscation, phase, a schema with $defs."""
+    custom = {"type": "custom", "name": "run_python"}
+    stream("custom", "POST", "/responses", json={"model": MODEL, "input": "print 5", "stream": True,
+                                                "tools": [custom, WEATHER],
+                                                "tool_choice": {"type": "custom", "name": "run_python"}})
+    post("allowed", {"input": "get_weather please", "tools": [WEATHER, CLOCK], "tool_choice": {
+        "type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "get_time"}]}})
+    call = {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": "{}"}
+    array = [{"type": "input_text", "text": "sunny HERON-321"}]
+    post("array-output", {"input": [call, {"type": "function_call_output", "call_id": "call_1", "output": array}],
+                          "tools": [WEATHER], "max_tool_calls": 1})
+    first = post("stored-trip", {"input": [call, {"type": "function_call_output", "call_id": "call_1",
+                                                  "output": "sunny CRANE-654"}, {"role": "user", "content": "n?"}]})
+    if first.status_code == 200:
+        post("after-trip", {"input": "code?", "previous_response_id": first.json().get("id")})
+    post("echo", {"input": "hi", "temperature": 0.5, "top_p": 0.9, "truncation": "auto", "prompt_cache_key": "k",
+                  "prompt_cache_retention": "24h", "safety_identifier": "s", "service_tier": "default"})
+    post("logprobs", {"input": "hi", "top_logprobs": 2, "include": ["message.output_text.logprobs"]})
+    stream("no-obfuscation", "POST", "/responses", json={"model": MODEL, "input": "hi", "stream": True,
+                                                        "stream_options": {"include_obfuscation": False}})
+    post("phase", {"input": [{"role": "assistant", "content": "hm", "phase": "commentary"},
+                             {"role": "user", "content": "hi"}]})
+    defs = {"type": "object", "properties": {"p": {"$ref": "#/$defs/n"}}, "required": ["p"],
+            "additionalProperties": False, "$defs": {"n": {"type": ["string", "null"]}}}
+    post("defs-schema", {"input": "x", "text": {"format": {"type": "json_schema", "name": "d", "schema": defs,
+                                                           "strict": True}}})
 
 
 def _socket_traffic(base: str, out: list[str]) -> None:

@@ -65,3 +65,18 @@ def test_bad_usage_exits_2_with_one_line(tmp_path, args, needle):
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("which", ["model", "protocol"])
+def test_checks_option_keeps_one_class_of_check(tmp_path, which):
+    """--checks model keeps only the model-dependent checks (pytest marker model_dependent); protocol leaves them
+    out (issue 22: model noise must not bury the protocol)."""
+    proc = run_cli("run", "--checks", which, "--scenario", "basic.string-input", "--scenario", "multi_turn.previous-response-id",
+                   "--report-dir", str(tmp_path), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    results = load_report(tmp_path)["results"]
+    assert results and {bool(r.get("model_dependent")) for r in results} == {which == "model"}
+    if which == "model":
+        assert {r["check_id"] for r in results} == {"basic.echo", "multi_turn.previous-response-id-recall"}
+    else:
+        assert "schema.response" in {r["check_id"] for r in results}

@@ -26,8 +26,10 @@ from conformance.registry import all_checks
 from conformance.verdicts import Verdict
 
 # Checks the clean reference server gives no traffic to judge (framing.nothing-after-done needs a [DONE]
-# marker; run.preflight reports only when the endpoint can't be tested).
-NOT_JUDGED_ON_REFERENCE = {"framing.nothing-after-done", "run.preflight"}
+# marker; run.preflight reports only when the endpoint can't be tested; run.recording-readable judges replay's
+# input; concurrency.stable-under-load judges only requests retried alone after failing under load).
+NOT_JUDGED_ON_REFERENCE = {"framing.nothing-after-done", "run.preflight", "run.recording-readable",
+                           "concurrency.stable-under-load"}
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.checks.common import SDK
 from conformance.checks.sdk import NO_ANSWER, failed
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, error, ok, skip, unsupported, violation
 
 AREA = "async_sdk"
-SOURCE = ("openai-python 3.51.0 AsyncOpenAI, AsyncStream and its httpx2 connection pool (pinned, Apache-2.0); "
+SOURCE = (f"{SDK} AsyncOpenAI, AsyncStream and its httpx2 connection pool (pinned, Apache-2.0); "
           "docs/rules.md#purpose (an OpenAI client must not break)")
 _DONE = ("response.completed", "response.incomplete")  # what the stream helper accepts as a finished Response
 _NOT_FOUND = ("openai.NotFoundError", "openai._exceptions.NotFoundError")

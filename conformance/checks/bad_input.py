@@ -4,7 +4,7 @@ checks say that the request had to fail at all, and with which status OpenAI fai
 
 from __future__ import annotations
 
-from conformance.checks.common import rejected
+from conformance.checks.common import rejected, unearned
 from conformance.exchange import Transcript
 from conformance.registry import transcript_check
 from conformance.verdicts import Level, Outcome, ok, violation
@@ -52,7 +52,8 @@ def wrong_type_rejected(t: Transcript) -> Outcome | None:
     scenarios=("bad_input.unknown-previous-response",),
 )
 def unknown_previous_response_rejected(t: Transcript) -> Outcome | None:
-    return rejected(t.step("create"), "an unknown previous_response_id") or ok()
+    return (rejected(t.step("create"), "an unknown previous_response_id")
+            or unearned(t, "control", "previous_response_id naming a stored response") or ok())
 
 
 @transcript_check(

@@ -20,12 +20,12 @@ from jsonschema import Draft202012Validator
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import final_response, output_text
 from conformance.schemagen import SDK_VERSION
-from conformance.verdicts import Outcome, error, ok, unsupported, violation
+from conformance.verdicts import Outcome, error, ok, skip, unsupported, violation
 
 __all__ = [
     "final_response", "output_text", "body", "error_message", "envelope_problem", "not_ok", "rejected",
     "function_calls", "schema_errors", "parse_json", "last_step", "items_text", "SDK", "SDK_DOCS", "sdk_problems",
-    "events",
+    "events", "cut_by_suite", "unearned",
 ]
 
 # Routes an endpoint may lack: 404/405/501 there means "not offered" (docs/rules.md#verdicts).
@@ -59,6 +59,39 @@ def error_message(ex: Exchange) -> str:
 def _describe(ex: Exchange) -> str:
     msg = error_message(ex)
     return f"HTTP {ex.status}" + (f" ({msg})" if msg else "")
+
+
+def cut_by_suite(ex: Exchange | None) -> str | None:
+    """When the suite's own max_output_tokens cut this exchange's Response (status incomplete, reason
+    max_output_tokens), what to say about it; else None. Every request of the suite carries that cap, so a check
+    whose premise is a finished answer is not applicable to such a response (issue 22: the suite's own premise)."""
+    resp = final_response(ex) if ex is not None else None
+    if not resp or resp.get("status") != "incomplete":
+        return None
+    details = resp.get("incomplete_details")
+    if not isinstance(details, dict) or details.get("reason") != "max_output_tokens":
+        return None
+    req = ex.request.body if ex is not None and isinstance(ex.request.body, dict) else {}
+    cap = req.get("max_output_tokens")
+    at = f" of {cap}" if isinstance(cap, int) and not isinstance(cap, bool) else ""
+    return (f"the response was cut at the suite's own max_output_tokens{at} (status incomplete, as it should be); "
+            "raise --max-output-tokens to judge this")
+
+
+def unearned(t: Transcript, control: str, what: str) -> Outcome | None:
+    """For a rule that a request must be refused: None when the scenario's control step (the same feature used
+    rightly, which must be accepted) got a 2xx; otherwise SKIP, since a refusal proves nothing from an endpoint
+    that refuses the feature whatever it holds (a vacuous pass; issue 18: a PASS must be earned)."""
+    ex = t.step(control)
+    if ex is None:
+        return skip(f"not applicable: the control request ({what}) was not sent, so a refusal proves nothing")
+    if ex.status is None:
+        return skip(f"not applicable: the control request ({what}) got no answer ({ex.transport_error})",
+                    step=control)
+    if not ex.ok:
+        return skip(f"not applicable: the endpoint refuses {what} too ({_describe(ex)}), so refusing this request "
+                    "proves nothing", step=control, status=ex.status)
+    return None
 
 
 def not_ok(ex: Exchange | None, what: str, *, optional: bool = False) -> Outcome | None:

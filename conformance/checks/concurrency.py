@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.checks.common import final_response, function_calls, has_code_word, not_ok, output_text
 from conformance.exchange import Exchange, Transcript
-from conformance.registry import transcript_check
+from conformance.registry import exchange_check, transcript_check
 from conformance.verdicts import Level, Outcome, error, ok, skip, violation
 
 AREA = "concurrency"
@@ -136,3 +136,25 @@ def own_code_word(t: Transcript) -> Outcome | None:
         if found.kind.value != "ok":
             return found
     return ok()
+
+
+@exchange_check(
+    id="concurrency.stable-under-load",
+    level=Level.MUST,
+    requirement="A request that failed (HTTP 5xx, a broken stream or connection) while the run had others in "
+                "flight succeeds when sent again alone: the endpoint serves requests at once as it serves them "
+                "one at a time. Every such request is retried alone, and the scenario is judged on the retry.",
+    source=SOURCE + "; issue 18: a server unsafe under concurrency, blamed for other rules at the default concurrency",
+    area=AREA,
+)
+def stable_under_load(ex: Exchange) -> Outcome | None:
+    first = ex.under_load
+    if not first:
+        return None  # not a retry of a request that failed under load
+    if not ex.ok:
+        return None  # it fails alone too: not a matter of load (the other checks judge this answer)
+    if str(first.get("transport_error") or "").startswith(("timeout", "idle-timeout")):
+        return None  # slow under load (a queue, one slot) is no rule's breach; the run's notes count these
+    got = f"HTTP {first.get('status')}" if first.get("status") else str(first.get("transport_error"))
+    return violation(f"{got} while {first.get('others_in_flight')} other request(s) were in flight; sent again "
+                     f"alone, the same request got HTTP {ex.status}", first_attempt=first)

@@ -234,6 +234,8 @@ def stream_charset(ex: Exchange) -> Outcome | None:
 def non_stream_json(ex: Exchange) -> Outcome | None:
     if wants_stream(ex) or not ex.ok or ex.status == 204 or is_websocket(ex):
         return None
+    if ex.request.unknown and ex.is_stream:
+        return None  # the request was not recorded: it may have asked for the stream (docs/rules.md#unknown-requests)
     if ex.is_stream:
         return violation("a request without `stream: true` was answered with an event stream", got=ex.content_type)
     if ex.content_type is None:  # headers not recorded

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.common import final_response, has_code_word, not_ok, output_text, rejected
+from conformance.checks.common import final_response, has_code_word, not_ok, output_text, rejected, unearned
 from conformance.exchange import Transcript
 from conformance.extract import response_id
 from conformance.registry import transcript_check
@@ -183,4 +183,5 @@ def unstored_not_found(t: Transcript) -> Outcome | None:
         return bad
     if t.step("turn2") is None:
         return skip("turn 1 returned no response id", step="turn1")
-    return rejected(t.step("turn2"), "turn 2 (previous_response_id of an unstored response)") or ok()
+    return (rejected(t.step("turn2"), "turn 2 (previous_response_id of an unstored response)")
+            or unearned(t, "control", "previous_response_id naming a stored response") or ok())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conformance.checks.common import body, final_response, items_text, not_ok, output_text
+from conformance.checks.common import body, final_response, items_text, not_ok, output_text, unearned
 from conformance.exchange import Exchange, Transcript
 from conformance.extract import response_id
 from conformance.registry import exchange_check, transcript_check
@@ -194,8 +194,9 @@ def deleted_not_found(t: Transcript) -> Outcome | None:
     if ex is None or ex.status is None:
         return not_ok(ex, "retrieve after delete")
     if ex.status == 404:
-        return ok()
-    return violation(f"GET after DELETE answered HTTP {ex.status}, not 404", step="retrieve", status=ex.status)
+        return unearned(t, "control", "GET of the response before the delete") or ok()
+    return violation(f"GET after DELETE answered HTTP {ex.status}, not 404; a deleted response is gone",
+                     step="retrieve", status=ex.status)
 
 
 # The DELETE body, judged on every exchange ----------------------------------------------------------------

@@ -74,9 +74,6 @@ STABLE_RESPONSE_KEYS = (
     "metadata", "store", "background", "reasoning", "prompt_cache_key", "safety_identifier", "top_logprobs",
 )
 _ABSENT = object()
-# Opaque item fields OpenAI legitimately re-issues in the terminal response: encrypted reasoning is
-# re-encrypted (a fresh Fernet token) in response.completed, so it never equals the output_item.done copy.
-REISSUED_ITEM_KEYS = frozenset({"encrypted_content"})
 
 SHOWN_CHARS = 120  # how much of a mismatching text a message quotes
 
@@ -114,7 +111,16 @@ def _shown_value(value: Any) -> str:
 
 
 def _identity(item: dict[str, Any]) -> tuple[Any, Any, Any]:
-    return item.get("type"), item.get("id"), item.get("call_id")
+    """(type, id, call_id): `call_id` counts only for item types whose SDK model requires one
+    (docs/rules.md#item-identity); elsewhere OpenAI may re-issue it (tool_search_call)."""
+    t = item.get("type")
+    return t, item.get("id"), item.get("call_id") if t in schemas.call_id_types() else None
+
+
+def _born_complete(item_type: Any) -> bool:
+    """Output-type items (`*_output`: a tool's result handed back) exist whole when they appear, so
+    output_item.added may announce them `completed` (docs/rules.md#items-born-complete)."""
+    return isinstance(item_type, str) and item_type.endswith("_output")
 
 
 @dataclass
@@ -151,6 +157,7 @@ class Item:
     arg_deltas: list[str] = field(default_factory=list)
     arg_done: SSEEvent | None = None
     placeholder_id: Any = None  # for an item never added: the item_id its events carried
+    parts_added: dict[str, int] = field(default_factory=dict)  # part family -> how many were added
     # The item's own completion event (response.mcp_list_tools.completed, response.web_search_call.completed,
     # ...): docs/rules.md#items-closed-by-their-own-completion-event, such items may be closed by it instead of output_item.done.
     closed_by: SSEEvent | None = None
@@ -379,7 +386,7 @@ class StreamModel(StreamState):
                           f"expected output_index {expected} for the next item, found {oi}", expected=expected, got=oi)
             self.last_added_index = oi
         status = item.get("status")
-        if status in FINISHED_ITEM_STATUSES:
+        if status in FINISHED_ITEM_STATUSES and not _born_complete(item.get("type")):
             self.flag("stream.item-added-status", ev, f"the {item.get('type')} item is announced with status "
                       f"{status!r}; an item being added has not been produced yet", got=status)
         first = next(iter(self.open_items.values()), None)
@@ -449,7 +456,8 @@ class StreamModel(StreamState):
             got, expected = _identity(item.done_item), _identity(item.added_item)
             if got != expected:
                 self.flag("stream.item-done-identity", ev,
-                          f"the done item's (type, id, call_id) {got} differs from {expected} at {_where(item.added)}",
+                          f"the done item's (type, id, call_id) {got} differs from {expected} at {_where(item.added)}"
+                          " (call_id counts where the SDK requires one)",
                           expected=list(expected), got=list(got))
             for key in STABLE_ITEM_KEYS:
                 if key in item.added_item and item.done_item.get(key) != item.added_item[key]:
@@ -486,6 +494,12 @@ class StreamModel(StreamState):
         if suffix == "added":
             if key in item.parts:
                 self.flag("stream.part-added-first", ev, f"{INDEX_KEY[family]} {index} of {item.label()} added again")
+            expected = item.parts_added.get(family, 0)
+            if index is not None and item.added is not None and index != expected:
+                self.flag("stream.part-index-sequential", ev,
+                          f"{INDEX_KEY[family]} {index} is the part #{expected} added to {item.label()}; each item's "
+                          f"parts are numbered from 0", expected=expected, got=index)
+            item.parts_added[family] = expected + 1
             item.parts[key] = Part(family, index, ev)
             return
         part = self._part_for(item, ev, family)
@@ -707,8 +721,10 @@ _walk_rule(
 
 _walk_rule(
     "stream.item-done-identity", Level.MUST,
-    "The output_item.done item has the same type, id and call_id as the output_item.added one.",
-    "docs/rules.md#stream-grammar; openai-python raises 'Completed output item identity changed'",
+    "The output_item.done item has the same type and id as the output_item.added one, and the same call_id "
+    "where the item type's SDK model requires one.",
+    "docs/rules.md#item-identity; openai-python raises 'Completed output item identity changed'; OpenAI re-issues "
+    "the optional call_id of tool_search_call items",
 )
 
 
@@ -743,9 +759,9 @@ _walk_rule(
 _walk_rule(
     "stream.item-added-status", Level.MUST,
     "An item announced by response.output_item.added is not yet finished: its status is not completed or "
-    "incomplete.",
-    "docs/rules.md#real-traffic (added items are partial snapshots); every OpenAI recording announces items in_progress or "
-    "without a status",
+    "incomplete (output-type items, `*_output`, may be born complete).",
+    "docs/rules.md#items-born-complete (added items are partial snapshots); OpenAI announces model-produced items "
+    "in_progress or without a status, and tool outputs (shell_call_output, program_output) completed",
 )
 
 _walk_rule(
@@ -763,6 +779,14 @@ _walk_rule(
     "deltas, annotations and done events.",
     "docs/rules.md#stream-grammar message/reasoning grammar; openai-python indexes content by content_index; "
     "AWS Bedrock (response.reasoning_part.added)",
+)
+
+_walk_rule(
+    "stream.part-index-sequential", Level.MUST,
+    "An item's parts are added with content_index (summary_index) 0, 1, 2, … in order: the index restarts at 0 "
+    "for every item, also for the message after a reasoning item.",
+    "docs/rules.md#stream-grammar (content_index is the part's place in the item's content); vLLM #45742 (the "
+    "message after a reasoning item keeps a non-zero content_index and openai-python raises IndexError)",
 )
 
 _walk_rule(
@@ -910,7 +934,7 @@ def arguments_reconstruction(m: StreamModel) -> Outcome | None:
 @_stream_check(
     "stream.output-matches-items", Level.MUST,
     "The terminal response's output equals the output_item.done items ordered by output_index "
-    "(same identity and content; the final copy may add fields; an item closed by its own completion event "
+    "(same identity and content; the final copy may add fields and re-issue opaque tokens; an item closed by its own completion event "
     "is matched by identity).",
     "docs/rules.md#stream-grammar reconstruction; SGLang #12652 (empty completed.output); TensorRT-LLM #19223",
 )
@@ -944,8 +968,7 @@ def output_matches_items(m: StreamModel) -> Outcome | None:
                              f"from {_where(closer)}", **_at(term), expected=list(_identity(want)), got=got)
         if item.done is None:
             continue  # closed by its own event: the added snapshot is partial, so only its identity is compared
-        kept = {k: v for k, v in want.items() if k not in REISSUED_ITEM_KEYS}
-        diff = _first_difference(kept, final, f"output[{pos}]")
+        diff = _first_difference(want, final, f"output[{pos}]")
         if diff is not None:
             path, expected, got = diff
             return violation(f"{_where(term)}: {path} is {got}, expected {expected} as in {_where(item.done)}",
@@ -959,9 +982,12 @@ def _known_item(item: Item) -> dict[str, Any]:
 
 
 def _first_difference(want: Any, got: Any, path: str) -> tuple[str, str, str] | None:
-    """Where ``got`` loses or changes a value of ``want``; keys only ``got`` has are fine (OpenAI may add some)."""
+    """Where ``got`` loses or changes a value of ``want``; keys only ``got`` has are fine (OpenAI may add some),
+    and so are opaque tokens re-issued in each copy (schemas/opaque_fields.json, docs/rules.md#opaque-fields)."""
     if isinstance(want, dict) and isinstance(got, dict):
         for key, value in want.items():
+            if key in schemas.opaque_fields():
+                continue
             if key not in got:
                 return f"{path}.{key}", _shown(value), "absent"
             diff = _first_difference(value, got[key], f"{path}.{key}")
@@ -993,8 +1019,12 @@ def terminal_status(m: StreamModel) -> Outcome | None:
     resp, expected = m.terminal_response, TERMINAL_STATUS[term.type or ""]
     status = resp.get("status")
     if status != expected:
-        return violation(f"{_where(term)}: response.status is {status!r}, expected {expected!r}",
-                         **_at(term), expected=expected, got=status)
+        # Name the fix: a response that stopped early (incomplete, failed) ends with its own terminal event.
+        event = next((e for e, st in TERMINAL_STATUS.items() if st == status), None)
+        fix = f"end the stream with {event} (the terminal event for status {status!r})" if event else \
+            f"{term.type} carries status {expected!r}"
+        return violation(f"{_where(term)}: response.status is {status!r}; {fix}", **_at(term), expected=expected,
+                         got=status)
     if expected == "incomplete":
         reason = _dict(resp.get("incomplete_details")).get("reason")
         if not isinstance(reason, str) or not reason:

@@ -29,6 +29,7 @@ from conformance.jsonsafe import loads as strict_json
 from conformance.live import deadline as _deadline
 from conformance.live import paths
 from conformance.live.bounds import ACCEPT_ENCODING, CapReached, Limits, Meter
+from conformance.live.load import Load, attempt_record, broke, congested, timed_out
 from conformance.live.ratelimit import RateBudget, RateGate
 from conformance.live.target import Target
 from conformance.redact import redact_headers, register_secret, register_secret_header, scrub
@@ -46,6 +47,7 @@ class RecordingClient:
         self.target = target
         self.limits = limits or Limits()
         self.gate = RateGate(budget)
+        self.load = Load()  # no limit until an engine adapts it (Engine.__init__)
         register_secret(target.api_key)
         if target.auth_header.lower() not in ("authorization", "none"):
             register_secret_header(target.auth_header)
@@ -95,12 +97,15 @@ class RecordingClient:
         raw_path = url.raw_path.decode("ascii", "replace").split("?", 1)[0]
         return (url.scheme, url.host, url.port) == self._origin and paths.inside(self._path_prefix, raw_path)
 
-    def request(self, method: str, path: paths.Path, **kw: Any) -> Exchange:
+    def request(self, method: str, path: paths.Path, *, together: bool = False, **kw: Any) -> Exchange:
         """Send one request and record it. A rate-limit answer pauses the whole run for its Retry-After and is
-        retried within the run's budget; past the budget the answer is final and says so in transport_error."""
+        retried within the run's budget; past the budget the answer is final and says so in transport_error.
+
+        The request takes a slot of the run's adaptive limit (load.py); one that failed while others were in
+        flight is sent again alone. `together`: sent at once with others on purpose (no slot, no retry)."""
         for attempt in itertools.count():
             self.gate.wait()
-            ex = self._send(method, path, **kw)
+            ex = self._sent_under_load(method, path, together, **kw)
             if ex.transport_error:
                 return ex
             wait, reason = self.gate.answer(ex.response.status, ex.response.headers, attempt)
@@ -110,6 +115,22 @@ class RecordingClient:
                 return ex
             ex.notes.append(f"rate limited: retried after {wait:g}s")
         raise AssertionError("unreachable")
+
+    def _sent_under_load(self, method: str, path: paths.Path, together: bool, **kw: Any) -> Exchange:
+        ticket = self.load.enter(together)
+        try:
+            ex = self._send(method, path, **kw)
+        except BaseException:  # _send records failures rather than raising; the slot is returned regardless
+            self.load.leave(ticket, congested=False)
+            raise
+        others = self.load.leave(ticket, congested(ex))
+        if together or not others or not self.load.adapting or not (broke(ex) or timed_out(ex)):
+            return ex
+        with self.load.alone():
+            retry = self._send(method, path, **kw)
+        retry.under_load = attempt_record(ex, others)
+        ex.notes.append("failed under load: sent again alone (its retry is what the scenario judges)")
+        return retry
 
     def _send(
         self,
@@ -125,7 +146,7 @@ class RecordingClient:
         """Send one request and record it. ``path`` is relative to the base URL: "responses", or segments such as
         ("responses", rid) whose ids are encoded here."""
         q = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (query or {}).items()} or None
-        bad_query = next((f"{k}={paths.shorten(v)}: {p}" for k, v in (q or {}).items() if (p := paths.id_problem(v))),
+        bad_query = next((f"{k}={paths.shorten(v)}: {p}" for k, v in (q or {}).items() if (p := paths.send_problem(v))),
                          None)
         req_headers = {"accept": "text/event-stream" if stream else "application/json"}
         if body is not None:

@@ -59,6 +59,9 @@ class Engine:
         self.target = target
         self.client = client
         self.concurrency = max(1, concurrency)
+        # Requests in flight adapt between 1 and the concurrency (live/load.py); a slot is waited for at most
+        # as long as every worker's request could take.
+        client.load.adapt(self.concurrency, self.concurrency * target.request_timeout_s)
         self.on_scenario = on_scenario
         self.shared = Shared(self)
         self.runs: dict[str, ScenarioRun] = {}

@@ -1,5 +1,6 @@
 """Request paths the endpoint cannot steer: ids are percent-encoded as one path segment, an id that is not
-printable ASCII or is absurdly long is never sent, and nothing leaves the API's /responses, /conversations and /models paths.
+printable ASCII, carries URL syntax (`/ \ ? # %`, dot segments) or is longer than the suite's send cap is never
+sent, and nothing leaves the API's /responses, /conversations and /models paths.
 
 Callers pass a path as segments, ``("responses", rid, "cancel")``; a plain string is accepted only when every
 segment is a plain word, so an id pasted into an f-string is refused rather than sent as it came.
@@ -11,7 +12,7 @@ import re
 from typing import Sequence, Union
 from urllib.parse import quote
 
-from conformance.idsafe import id_problem, shorten
+from conformance.idsafe import send_problem, shorten
 from conformance.recordings import API_ROOTS
 
 _PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._~-]*")
@@ -33,7 +34,7 @@ def encode(path: Path) -> str:
     else:
         segments = list(path)
         for s in segments:
-            problem = id_problem(s)
+            problem = send_problem(s)
             if problem:
                 raise Unsendable(f"the id {shorten(s)} is not sent: {problem}")
     if not segments or segments[0] not in API_ROOTS:

@@ -52,7 +52,8 @@ _SCENARIOS: dict[str, Scenario] = {}
 # The families that cover the API surface beyond create, stream, retrieve, delete, cancel and input_items. They
 # came after the run engine's request budget was set, so its benchmark counts them apart, and llama.cpp's
 # verdicts on them are pinned in their own test file.
-SURFACE_FAMILIES = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency")
+SURFACE_FAMILIES = ("websocket", "compact", "input_tokens", "conversations", "inputs", "concurrency", "reasoning",
+                    "custom_tools", "tool_use", "parameters", "structured_outputs")
 
 
 def scenario(id: str, description: str, model_dependent: bool = False, streams: bool = False,
@@ -99,20 +100,21 @@ class ScenarioContext:
         return self.target.model or "unknown-model"
 
     def request(self, label: str, method: str, path: Path, *, body: Any = None, query: dict[str, Any] | None = None,
-                stream: bool = False) -> Exchange:
+                stream: bool = False, together: bool = False) -> Exchange:
+        """`together`: one of requests sent at once on purpose (live/load.py neither queues nor retries it)."""
         ex = self.client.request(method, path, body=body, query=query, stream=stream, label=label,
-                                 source=self.transcript.scenario)
+                                 source=self.transcript.scenario, together=together)
         self.transcript.exchanges.append(ex)
         if ex.transport_error and ex.response.status is None and ex.transport_error.startswith("connect"):
             raise ScenarioAborted(ex.transport_error)
         return ex
 
-    def create(self, label: str, body: dict[str, Any], *, stream: bool = False) -> Exchange:
+    def create(self, label: str, body: dict[str, Any], *, stream: bool = False, together: bool = False) -> Exchange:
         """POST /responses with the target's model and a bounded max_output_tokens unless the body sets them."""
         full = {"model": self.model, "max_output_tokens": self.target.max_output_tokens, **body}
         if stream:
             full["stream"] = True
-        ex = self.request(label, "POST", "responses", body=full, stream=stream)
+        ex = self.request(label, "POST", "responses", body=full, stream=stream, together=together)
         rid = response_id(ex)
         if rid and full.get("store", True) is not False:
             self.stored_ids.append(rid)

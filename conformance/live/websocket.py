@@ -29,6 +29,7 @@ from websockets.sync.client import ClientConnection, connect
 from conformance import __version__
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, now_iso
 from conformance.extract import WEBSOCKET
+from conformance.live.load import congested
 from conformance.live.scenario import ScenarioAborted, ScenarioContext
 from conformance.redact import redact_headers
 
@@ -116,7 +117,20 @@ class Socket:
 
     def turn(self, label: str, event: dict[str, Any]) -> Exchange:
         """Send ``event`` and read until a terminal event, an `error` event that ends the turn, a close or a
-        bound. Returns the recorded Exchange (status convention in the module docstring)."""
+        bound. Returns the recorded Exchange (status convention in the module docstring).
+
+        A turn holds a slot of the run's adaptive limit (live/load.py), so requests retried alone are alone;
+        it is never retried itself: the socket's state carries over from turn to turn."""
+        load = self.ctx.client.load
+        ticket = load.enter()
+        ex = None
+        try:
+            ex = self._turn(label, event)
+            return ex
+        finally:
+            load.leave(ticket, ex is None or congested(ex))
+
+    def _turn(self, label: str, event: dict[str, Any]) -> Exchange:
         assert self.conn is not None, "open() the socket first"
         target = self.ctx.target
         ex = self._exchange(label, "WS", {}, event)

@@ -14,6 +14,7 @@ from typing import Any, Union
 from conformance.reference.compaction import compacted_items
 from conformance.reference.json_schema import instance_of
 from conformance.reference.media import file_text
+from conformance.reference.reasoning import reasoning_text, summary_text
 from conformance.reference.request import CreateRequest
 
 # A token is a run of word characters or one punctuation character, with the whitespace before it.
@@ -59,7 +60,33 @@ class PlannedCall:
         return tokenize(self.arguments)
 
 
-PlannedOutput = Union[PlannedMessage, PlannedCall]
+@dataclass
+class PlannedReasoning:
+    text: str  # the reasoning_text content
+    summary: str | None  # a summary_text part, when the request asked for one
+
+    @property
+    def tokens(self) -> list[str]:
+        return tokenize(self.text)
+
+    @property
+    def summary_tokens(self) -> list[str]:
+        return tokenize(self.summary or "")
+
+
+@dataclass
+class PlannedCustomCall:
+    """A call to a free-form (`custom`) tool: its input is plain text, not JSON arguments."""
+
+    name: str
+    input: str
+
+    @property
+    def tokens(self) -> list[str]:
+        return tokenize(self.input)
+
+
+PlannedOutput = Union[PlannedMessage, PlannedCall, PlannedCustomCall, PlannedReasoning]
 
 
 @dataclass
@@ -67,6 +94,7 @@ class Generation:
     outputs: list[PlannedOutput] = field(default_factory=list)
     input_tokens: int = 0
     fail: bool = False  # the request asked for a simulated server error
+    phase: str | None = None  # the label of its messages: set when the conversation labels assistant messages
 
 
 def _item_text(item: dict[str, Any]) -> str:
@@ -137,13 +165,17 @@ def text_reply(ctx: Context) -> str:
 def _chosen_tools(req: CreateRequest, ctx: Context) -> list[dict[str, Any]]:
     if not req.tools or req.tool_choice == "none" or _trailing_outputs(ctx):
         return []
-    if isinstance(req.tool_choice, dict):
-        return [t for t in req.tools if t["name"] == req.tool_choice["name"]][:1]
+    tools, mode = req.tools, req.tool_choice
+    if isinstance(mode, dict) and mode["type"] == "allowed_tools":
+        allowed = {(ref.get("type"), ref.get("name")) for ref in mode["tools"]}
+        tools, mode = [t for t in tools if (t["type"], t["name"]) in allowed], mode["mode"]
+    elif isinstance(mode, dict):
+        return [t for t in tools if t["name"] == mode["name"]][:1]
     user = _latest_user_text(ctx)
-    mentioned = [t for t in req.tools if re.search(rf"(?<![\w-]){re.escape(t['name'])}(?![\w-])", user)]
+    mentioned = [t for t in tools if re.search(rf"(?<![\w-]){re.escape(t['name'])}(?![\w-])", user)]
     mentioned.sort(key=lambda t: user.index(t["name"]))
-    if not mentioned and req.tool_choice == "required":
-        mentioned = req.tools[:1]
+    if not mentioned and mode == "required":
+        mentioned = tools[:1]
     return mentioned if req.parallel_tool_calls else mentioned[:1]
 
 
@@ -164,8 +196,19 @@ def generate(req: CreateRequest, ctx: Context) -> Generation:
         return gen
     words = code_words(ctx)
     for tool in _chosen_tools(req, ctx):
+        if tool["type"] == "custom":  # free-form input: the first code word, else the user's request
+            gen.outputs.append(PlannedCustomCall(tool["name"], words[0] if words else _latest_user_text(ctx) or "text"))
+            continue
         args = instance_of(tool["parameters"] or {"type": "object", "properties": {}}, words[0] if words else "text")
         gen.outputs.append(PlannedCall(tool["name"], json.dumps(args, separators=(",", ":"))))
     if not gen.outputs:
         gen.outputs.append(PlannedMessage(_structured(req, ctx) or text_reply(ctx)))
+    # A phase-aware model (gpt-5.3-codex and later) labels its answer; this one does when the client does.
+    if any(i.get("phase") for i in ctx.items if i.get("role") == "assistant"):
+        gen.phase = "final_answer"
+    if req.reasons:  # reasoning comes first, as with every reasoning model
+        user = _latest_user_text(ctx)
+        calls = [o.name for o in gen.outputs if isinstance(o, PlannedCall)]
+        gen.outputs.insert(0, PlannedReasoning(reasoning_text(user, calls),
+                                               summary_text(user) if req.reasoning["summary"] else None))
     return gen

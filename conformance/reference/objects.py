@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.reference.ids import new_id
+from conformance.reference.reasoning import encrypt
 from conformance.reference.request import CreateRequest
 
 TERMINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
@@ -31,23 +32,44 @@ class ResponseRecord:
     log_closed: bool = False
 
 
-def usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+def usage(input_tokens: int, output_tokens: int, reasoning_tokens: int = 0) -> dict[str, Any]:
     return {
         "input_tokens": input_tokens,
         "input_tokens_details": {"cached_tokens": 0},
         "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
         "total_tokens": input_tokens + output_tokens,
     }
 
 
-def text_part(text: str) -> dict[str, Any]:
-    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+def text_part(text: str, logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": [], "logprobs": list(logprobs or []), "text": text}
 
 
-def message_item(item_id: str, status: str, text: str | None) -> dict[str, Any]:
-    content = [] if text is None else [text_part(text)]
-    return {"id": item_id, "type": "message", "status": status, "content": content, "role": "assistant"}
+def message_item(item_id: str, status: str, text: str | None, phase: str | None = None,
+                 logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An assistant message; `phase` (commentary / final_answer) sits before `role`, as gpt-5.5 sends it."""
+    content = [] if text is None else [text_part(text, logprobs)]
+    item: dict[str, Any] = {"id": item_id, "type": "message", "status": status, "content": content}
+    if phase is not None:
+        item["phase"] = phase
+    item["role"] = "assistant"
+    return item
+
+
+def custom_call_item(item_id: str, status: str, input_text: str, call_id: str, name: str) -> dict[str, Any]:
+    return {"id": item_id, "type": "custom_tool_call", "status": status, "call_id": call_id, "input": input_text,
+            "name": name}
+
+
+def reasoning_item(item_id: str, text: str, summary: str | None, sealed: bool) -> dict[str, Any]:
+    """A reasoning item in OpenAI's shape (no `status`); an empty `text` gives the announced, empty item."""
+    content = [{"type": "reasoning_text", "text": text}] if text else []
+    parts = [] if summary is None else [{"type": "summary_text", "text": summary}]
+    item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": parts, "content": content}
+    if sealed:
+        item["encrypted_content"] = encrypt(content, parts)
+    return item
 
 
 def call_item(item_id: str, status: str, arguments: str, call_id: str, name: str) -> dict[str, Any]:
@@ -82,7 +104,7 @@ def response_object(rec: ResponseRecord, status: str | None = None, output: list
         "presence_penalty": 0.0,
         "previous_response_id": req.previous_response_id,
         "prompt_cache_key": req.prompt_cache_key,
-        "prompt_cache_retention": None,
+        "prompt_cache_retention": req.prompt_cache_retention,
         "reasoning": dict(req.reasoning),
         "safety_identifier": req.safety_identifier,
         "service_tier": tier,

@@ -1,6 +1,7 @@
 """A TCP proxy on loopback that makes an endpoint slow or stalled, to try the run engine as users' endpoints
-try it: `delay_s` before each response's first byte (a busy server's queueing), and `stall_posts` POSTs that
-never get an answer (held open until the client gives up).
+try it: `delay_s` before each response's first byte (a busy server's queueing), `stall_posts` POSTs that
+never get an answer (held open until the client gives up), and `slots`: how many requests it serves at once,
+the others waiting their turn (llama.cpp's server with one slot).
 
 It relays bytes and looks only at the start of what the client sends (the method and path of the request
 line), so it needs one request per connection, which is how the suite's client talks (no keep-alive).
@@ -22,8 +23,10 @@ class ProxyStats:
 
 class SlowProxy:
     def __init__(self, upstream_port: int, delay_s: float = 0.0, stall_posts: int = 0,
-                 stall_path: str = "/responses", host: str = "127.0.0.1") -> None:
+                 stall_path: str = "/responses", host: str = "127.0.0.1", slots: int | None = None) -> None:
         self.upstream_port = upstream_port
+        self.slots = slots
+        self._slots: asyncio.Semaphore | None = None
         self.delay_s = delay_s
         self.stall_posts = stall_posts
         self.stall_path = stall_path
@@ -67,6 +70,8 @@ class SlowProxy:
 
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
+        if self.slots:
+            self._slots = asyncio.Semaphore(self.slots)
         self._server = self._loop.run_until_complete(asyncio.start_server(self._handle, self.host, 0))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
@@ -93,19 +98,26 @@ class SlowProxy:
             if self._should_stall(first.decode("latin-1")):
                 await client_r.read()  # hold the connection until the client gives up
                 return
-            up_r, up_w = await asyncio.open_connection(self.host, self.upstream_port)
-            up_w.write(first)
-            to_upstream = asyncio.ensure_future(self._pipe(client_r, up_w))
-            head = await up_r.read(65536)
-            if self.delay_s:
-                await asyncio.sleep(self.delay_s)
-            client_w.write(head)
-            await self._pipe(up_r, client_w)
-            to_upstream.cancel()
+            if self._slots is None:
+                await self._relay(first, client_r, client_w)
+            else:
+                async with self._slots:  # the others wait their turn, as on a server with that many slots
+                    await self._relay(first, client_r, client_w)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
             pass
         finally:
             client_w.close()
+
+    async def _relay(self, first: bytes, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        up_r, up_w = await asyncio.open_connection(self.host, self.upstream_port)
+        up_w.write(first)
+        to_upstream = asyncio.ensure_future(self._pipe(client_r, up_w))
+        head = await up_r.read(65536)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        client_w.write(head)
+        await self._pipe(up_r, client_w)
+        to_upstream.cancel()
 
     @staticmethod
     async def _pipe(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:

@@ -14,6 +14,7 @@ from conformance.reference.compaction import compacted_items
 from conformance.reference.errors import ApiError
 from conformance.reference.ids import new_id
 from conformance.reference.json_schema import strict_problem
+from conformance.reference.reasoning import reasoning_input
 
 MODEL_ID = compaction.MODEL_ID
 
@@ -32,7 +33,14 @@ UNSUPPORTED_PARAMS = {"prompt": "Prompt templates"}
 MESSAGE_ROLES = ["user", "assistant", "system", "developer"]
 CONTENT_TYPES = ["input_text", "output_text", "input_image", "input_file", "refusal"]
 TOOL_CHOICE_MODES = ["none", "auto", "required"]
+TOOL_TYPES = ["function", "custom"]
+PHASES = ["commentary", "final_answer"]
+LOGPROBS_INCLUDE = "message.output_text.logprobs"
+MAX_TOP_LOGPROBS = 20
 SERVICE_TIERS = ["auto", "default", "flex", "scale", "priority"]
+REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"]
+REASONING_SUMMARIES = ["auto", "concise", "detailed"]
+ENCRYPTED_REASONING = "reasoning.encrypted_content"
 MIN_OUTPUT_TOKENS = 16
 
 
@@ -61,8 +69,22 @@ class CreateRequest:
     top_logprobs: int = 0
     max_tool_calls: int | None = None
     prompt_cache_key: str | None = None
+    prompt_cache_retention: str | None = None
     safety_identifier: str | None = None
     conversation: str | None = None  # a conversation id (the Conversations API, see surface.py)
+    include: list[str] = field(default_factory=list)
+    include_obfuscation: bool = True  # stream_options.include_obfuscation
+
+    @property
+    def reasons(self) -> bool:
+        """Whether the model reasons: `reasoning` asked for (an effort or a summary), and not effort "none"."""
+        effort, summary = self.reasoning["effort"], self.reasoning["summary"]
+        return effort != "none" and (effort is not None or summary is not None)
+
+    @property
+    def logprobs(self) -> int | None:
+        """How many alternatives each output token lists, when `include` asks for logprobs; else None."""
+        return self.top_logprobs if LOGPROBS_INCLUDE in self.include else None
 
 
 def _expect(body: dict[str, Any], name: str, kinds: tuple[type, ...], expected: str, default: Any = None) -> Any:
@@ -104,19 +126,23 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
     req.user = _expect(body, "user", (str,), "a string")
     req.prompt_cache_key = _expect(body, "prompt_cache_key", (str,), "a string")
     req.safety_identifier = _expect(body, "safety_identifier", (str,), "a string")
+    if body.get("prompt_cache_retention") is not None:
+        req.prompt_cache_retention = _choice(body, "prompt_cache_retention", ["in_memory", "24h"], "in_memory")
     req.max_output_tokens = _expect(body, "max_output_tokens", (int,), "an integer")
     if req.max_output_tokens is not None and req.max_output_tokens < MIN_OUTPUT_TOKENS:
         raise errors.below_minimum("max_output_tokens", MIN_OUTPUT_TOKENS, req.max_output_tokens)
     req.max_tool_calls = _expect(body, "max_tool_calls", (int,), "an integer")
     req.top_logprobs = _expect(body, "top_logprobs", (int,), "an integer", 0)
+    if not 0 <= req.top_logprobs <= MAX_TOP_LOGPROBS:
+        raise errors.out_of_range("top_logprobs", 0, MAX_TOP_LOGPROBS, req.top_logprobs)
     req.temperature = float(_bounded(body, "temperature", 0.0, 2.0, 1.0))
     req.top_p = float(_bounded(body, "top_p", 0.0, 1.0, 1.0))
     req.metadata = _metadata(body)
     req.service_tier = _choice(body, "service_tier", SERVICE_TIERS, "auto")
     req.truncation = _choice(body, "truncation", ["auto", "disabled"], "disabled")
-    reasoning = _expect(body, "reasoning", (dict,), "an object", {})
-    req.reasoning = {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")}
-    _expect(body, "include", (list,), "an array")
+    req.reasoning = _reasoning(body)
+    req.include = list(_expect(body, "include", (list,), "an array", []))
+    req.include_obfuscation = _stream_options(body)
     req.text_format, req.verbosity = _text(body)
     req.tools = _tools(body)
     req.tool_choice = _tool_choice(body, req.tools)
@@ -130,6 +156,24 @@ def parse_create(body: Any, models: frozenset[str] = frozenset({MODEL_ID})) -> C
             param="input",
         )
     return req
+
+
+def _reasoning(body: dict[str, Any]) -> dict[str, Any]:
+    reasoning = _expect(body, "reasoning", (dict,), "an object", {})
+    for name, allowed in (("effort", REASONING_EFFORTS), ("summary", REASONING_SUMMARIES)):
+        value = reasoning.get(name)
+        if value is not None and value not in allowed:
+            raise errors.invalid_value(f"reasoning.{name}", value, allowed)
+    return {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")}
+
+
+def _stream_options(body: dict[str, Any]) -> bool:
+    """`stream_options.include_obfuscation` (default true): whether deltas carry an `obfuscation` pad."""
+    options = _expect(body, "stream_options", (dict,), "an object", {})
+    value = options.get("include_obfuscation", True)
+    if not isinstance(value, bool):
+        raise errors.invalid_type("stream_options.include_obfuscation", "a boolean", value)
+    return value
 
 
 def _conversation(body: dict[str, Any]) -> str | None:
@@ -187,7 +231,13 @@ def _input_item(item: Any, path: str) -> dict[str, Any]:
             raise errors.missing(f"{path}.role")
         if role not in MESSAGE_ROLES:
             raise errors.invalid_value(f"{path}.role", role, MESSAGE_ROLES)
-        return _message(role, _content(item.get("content"), f"{path}.content", role), item.get("id"))
+        message = _message(role, _content(item.get("content"), f"{path}.content", role), item.get("id"))
+        phase = item.get("phase")
+        if phase is not None:
+            if phase not in PHASES:
+                raise errors.invalid_value(f"{path}.phase", phase, PHASES)
+            message["phase"] = phase
+        return message
     if kind == "function_call_output":
         for name in ("call_id", "output"):
             if item.get(name) is None:
@@ -213,10 +263,12 @@ def _input_item(item: Any, path: str) -> dict[str, Any]:
             raise ApiError(400, f"Invalid '{path}.encrypted_content': not a compaction this server produced.",
                            param=f"{path}.encrypted_content", code="invalid_encrypted_content")
         return {"id": item.get("id") or new_id("cmp"), "type": "compaction", "encrypted_content": content}
+    if kind == "reasoning":
+        return reasoning_input(item, path)
     if kind is None:
         raise errors.missing(f"{path}.type")
     raise errors.invalid_value(f"{path}.type", kind, ["message", "function_call", "function_call_output",
-                                                      "compaction"])
+                                                      "compaction", "reasoning"])
 
 
 def _content(raw: Any, path: str, role: str) -> list[dict[str, Any]]:
@@ -284,25 +336,41 @@ def _tools(body: dict[str, Any]) -> list[dict[str, Any]]:
         path = f"tools[{i}]"
         if not isinstance(tool, dict):
             raise errors.invalid_type(path, "an object", tool)
-        if tool.get("type") != "function":
-            raise errors.invalid_value(f"{path}.type", tool.get("type"), ["function"])
+        if tool.get("type") not in TOOL_TYPES:
+            raise errors.invalid_value(f"{path}.type", tool.get("type"), TOOL_TYPES)
         if tool.get("name") is None:
             raise errors.missing(f"{path}.name")
         if not isinstance(tool["name"], str):
             raise errors.invalid_type(f"{path}.name", "a string", tool["name"])
-        params = tool.get("parameters")
-        if params is not None and not isinstance(params, dict):
-            raise errors.invalid_type(f"{path}.parameters", "an object", params)
-        strict = tool.get("strict", "absent")
-        problem = strict_problem(params or {"type": "object", "properties": {}, "additionalProperties": False})
-        if strict is True and problem:
-            raise ApiError(400, f"Invalid schema for function '{tool['name']}': {problem}",
-                           param=f"{path}.parameters", code="invalid_function_parameters")
-        # OpenAI makes function tools strict when `strict` is omitted and the schema allows it.
-        echoed_strict = (problem is None) if strict == "absent" else bool(strict)
-        normalized.append({"type": "function", "description": tool.get("description"), "name": tool["name"],
-                           "parameters": params, "strict": echoed_strict})
+        normalized.append(_custom_tool(tool, path) if tool["type"] == "custom" else _function_tool(tool, path))
     return normalized
+
+
+def _function_tool(tool: dict[str, Any], path: str) -> dict[str, Any]:
+    params = tool.get("parameters")
+    if params is not None and not isinstance(params, dict):
+        raise errors.invalid_type(f"{path}.parameters", "an object", params)
+    strict = tool.get("strict", "absent")
+    problem = strict_problem(params or {"type": "object", "properties": {}, "additionalProperties": False})
+    if strict is True and problem:
+        raise ApiError(400, f"Invalid schema for function '{tool['name']}': {problem}",
+                       param=f"{path}.parameters", code="invalid_function_parameters")
+    # OpenAI makes function tools strict when `strict` is omitted and the schema allows it.
+    echoed_strict = (problem is None) if strict == "absent" else bool(strict)
+    return {"type": "function", "description": tool.get("description"), "name": tool["name"],
+            "parameters": params, "strict": echoed_strict}
+
+
+def _custom_tool(tool: dict[str, Any], path: str) -> dict[str, Any]:
+    """A free-form tool (SDK `CustomTool`): its input is plain text. Only the `text` format is honoured; a
+    grammar would need constrained decoding, so it is refused rather than ignored."""
+    fmt = tool.get("format") or {"type": "text"}
+    if not isinstance(fmt, dict):
+        raise errors.invalid_type(f"{path}.format", "an object", fmt)
+    if fmt.get("type") != "text":
+        raise errors.invalid_value(f"{path}.format.type", fmt.get("type"), ["text"])
+    return {"type": "custom", "description": tool.get("description"), "format": {"type": "text"},
+            "name": tool["name"]}
 
 
 def _tool_choice(body: dict[str, Any], tools: list[dict[str, Any]]) -> str | dict[str, Any]:
@@ -317,14 +385,34 @@ def _tool_choice(body: dict[str, Any], tools: list[dict[str, Any]]) -> str | dic
         return choice
     if not isinstance(choice, dict):
         raise errors.invalid_type("tool_choice", "one of a string or object", choice)
-    if choice.get("type") != "function":
-        raise errors.invalid_value("tool_choice.type", choice.get("type"), ["function"])
+    kind = choice.get("type")
+    if kind == "allowed_tools":
+        return _allowed_tools(choice, tools)
+    if kind not in TOOL_TYPES:
+        raise errors.invalid_value("tool_choice.type", kind, [*TOOL_TYPES, "allowed_tools"])
     name = choice.get("name")
     if not isinstance(name, str):
         raise errors.missing("tool_choice.name")
-    if name not in {t["name"] for t in tools}:
+    if not any(t["name"] == name and t["type"] == kind for t in tools):
         raise ApiError(400, f"Tool choice '{name}' not found in 'tools' parameter.", param="tool_choice")
-    return {"type": "function", "name": name}
+    return {"type": kind, "name": name}
+
+
+def _allowed_tools(choice: dict[str, Any], tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """`{"type": "allowed_tools", "mode": "auto" | "required", "tools": [{"type", "name"}, ...]}` (SDK
+    `ToolChoiceAllowed`): the model may call only the listed tools, each one declared in `tools`."""
+    mode = choice.get("mode")
+    if mode not in ("auto", "required"):
+        raise errors.invalid_value("tool_choice.mode", mode, ["auto", "required"])
+    allowed = choice.get("tools")
+    if not isinstance(allowed, list) or not allowed:
+        raise errors.missing("tool_choice.tools")
+    declared = {(t["type"], t["name"]) for t in tools}
+    for j, ref in enumerate(allowed):
+        if not isinstance(ref, dict) or (ref.get("type"), ref.get("name")) not in declared:
+            raise ApiError(400, f"Invalid 'tool_choice.tools[{j}]': not a tool declared in 'tools'.",
+                           param=f"tool_choice.tools[{j}]")
+    return {"type": "allowed_tools", "mode": mode, "tools": [dict(ref) for ref in allowed]}
 
 
 def _mentions_json(req: CreateRequest) -> bool:

@@ -32,6 +32,17 @@ FIX_VERDICTS = ("FAIL", "WARN")
 LEVEL_ORDER = {"MUST": 0, "SHOULD": 1, "INFO": 2}
 
 
+def is_model_dependent(result: Mapping[str, Any]) -> bool:
+    """Whether a report.json result comes from a model-dependent check (its verdict may be the model's)."""
+    return bool(result.get("model_dependent"))
+
+
+def trials_of(result: Mapping[str, Any]) -> int:
+    """How many trials a result was judged over (judge.judge_trials records it when there were several)."""
+    n = (result.get("evidence") or {}).get("trials")
+    return n if isinstance(n, int) and n > 0 else 1
+
+
 def rank(verdict: str) -> int:
     return _RANK.get(verdict, -1)
 
@@ -88,10 +99,33 @@ class Priority:
     results: int
     message: str
     anchor: str  # "r<index in results>": report.html's row id of the first result (#open=<anchor>)
+    model_dependent: bool = False  # the check is model-dependent: ranked after every protocol rule
+
+    @property
+    def label(self) -> str:
+        """What a reader is told beside the check: whose failure it may be."""
+        return "model-dependent: may be the model's failure, not the endpoint's" if self.model_dependent else ""
+
+
+# The trials a model-dependent verdict needs before the CI gate and `diff` trust a change in it; with fewer, a
+# flip between runs is FLAKY (a small model misses a code word now and then; docs/rules.md#verdicts).
+CONFIRM_TRIALS = 3
+
+
+def trials_hint(results: Iterable[Mapping[str, Any]]) -> str | None:
+    """A hint to re-run with --trials when model-dependent checks failed on too few trials, or disagreed."""
+    failed = {r["check_id"] for r in results if is_model_dependent(r) and r["verdict"] in (*FIX_VERDICTS, "FLAKY")
+              and trials_of(r) < CONFIRM_TRIALS}
+    if not failed:
+        return None
+    return (f"{len(failed)} model-dependent check(s) failed or disagreed over fewer than {CONFIRM_TRIALS} trials: "
+            f"a small model misses now and then. Run with --trials {CONFIRM_TRIALS} (or more) to tell the model's "
+            "noise from the endpoint's fault; only a check that fails every trial is the endpoint's.")
 
 
 def fix_first(results: list[Mapping[str, Any]]) -> list[Priority]:
-    """Distinct checks that FAIL or WARN, MUST before SHOULD, then by how many scenarios they hit."""
+    """Distinct checks that FAIL or WARN: protocol rules before model-dependent checks (whose failure may be the
+    model's, not the endpoint's), then MUST before SHOULD, then by how many scenarios they hit."""
     hits: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(results):
         if r["verdict"] in FIX_VERDICTS:
@@ -102,8 +136,10 @@ def fix_first(results: list[Mapping[str, Any]]) -> list[Priority]:
         verdict = worst(r["verdict"] for r in rows) or "FAIL"
         first = next(i for i in idx if results[i]["verdict"] == verdict)
         out.append(Priority(check_id, str(rows[0].get("level") or ""), verdict, len({r["scenario"] for r in rows}),
-                            len(rows), str(results[first].get("message") or ""), f"r{first}"))
-    out.sort(key=lambda p: (LEVEL_ORDER.get(p.level, 3), FIX_VERDICTS.index(p.verdict), -p.scenarios, p.check_id))
+                            len(rows), str(results[first].get("message") or ""), f"r{first}",
+                            any(is_model_dependent(r) for r in rows)))
+    out.sort(key=lambda p: (p.model_dependent, LEVEL_ORDER.get(p.level, 3), FIX_VERDICTS.index(p.verdict),
+                            -p.scenarios, p.check_id))
     return out
 
 

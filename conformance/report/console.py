@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.redact import scrub
-from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, fix_first, one_line
+from conformance.report.common import BLOCKING, DISPLAY_ORDER, MEANING, fix_first, one_line, trials_hint
 from conformance.report.model import Report
 from conformance.verdicts import Result
 
@@ -161,21 +161,25 @@ class ConsoleReporter:
 
     def _fix_first(self, report: Report, report_dir: str | Path | None) -> None:
         """The broken rules, ranked (report.common.fix_first), each with where its evidence is."""
-        rows = [{"check_id": r.check_id, "verdict": r.verdict.value, "scenario": r.scenario, "level": r.level.value,
-                 "message": r.message} for r in report.results]
+        rows = [r.to_json() for r in report.results]
         priorities = fix_first(rows)
         if not priorities:
             return
         html = Path(report_dir) / "report.html" if report_dir is not None else None
-        self.out.print(Text(f"Fix this first ({len(priorities)} broken checks, MUST first, then by reach)", style="bold"))
+        self.out.print(Text(f"Fix this first ({len(priorities)} broken checks: protocol rules before model-dependent "
+                            "checks, MUST first, then by reach)", style="bold"))
         for n, p in enumerate(priorities[:MAX_PRIORITIES], start=1):
             line = Text(f"{n:>2}. ")
             line.append(p.verdict, style=STYLE[p.verdict])
             reach = f"{p.scenarios} scenario{'s' if p.scenarios != 1 else ''}"
-            line.append(_text(f" {p.check_id} ({p.level}, {reach}): {one_line(p.message, 160)}"))
+            whose = f"; {p.label}" if p.label else ""
+            line.append(_text(f" {p.check_id} ({p.level}, {reach}{whose}): {one_line(p.message, 160)}"))
             self.out.print(line, soft_wrap=True)
             if html is not None:
                 self.out.print(_text(f"    evidence: {html}#open={p.anchor}"), soft_wrap=True, style="dim")
         if len(priorities) > MAX_PRIORITIES:
             self.out.print(_text(f"    … and {len(priorities) - MAX_PRIORITIES} more in report.html"))
+        hint = trials_hint(rows)
+        if hint:
+            self.out.print(_text(f"hint: {hint}"), soft_wrap=True)
         self.out.print()

@@ -5,6 +5,11 @@ FAIL or ERROR there, for the same (check_id, scenario), does not count; with ``-
 a result whose check is listed (optionally only for some scenarios) does not count. A CI job then fails
 only on what is new.
 
+A model-dependent check (its verdict may be the model's: a small model misses a code word now and then) that
+FAILs now and did not FAIL in the baseline, judged over fewer than CONFIRM_TRIALS trials, is FLAKY, not new:
+two runs of an unchanged server must not disagree about what is new. A listed expected failure of such a check
+that passes now over so few trials is not called fixed either. Run with ``--trials 3`` to confirm either way.
+
 The expected-failures manifest (TOML, or JSON with the same shape)::
 
     target = "vllm"                          # optional; the gate warns when the report's target differs
@@ -27,7 +32,7 @@ from typing import Any, Iterable, Mapping
 from conformance.cli import UsageError
 from conformance.redact import scrub
 from conformance.registry import all_checks
-from conformance.report.common import BLOCKING, by_key, one_line
+from conformance.report.common import BLOCKING, CONFIRM_TRIALS, by_key, is_model_dependent, one_line, trials_of
 from conformance.report.model import Report, ReportError, load_report
 
 if sys.version_info >= (3, 11):
@@ -102,7 +107,7 @@ def load_manifest(path: str | Path) -> Manifest:
 
 def _rows(report: Report | Mapping[str, Any]) -> tuple[str, list[Mapping[str, Any]]]:
     if isinstance(report, Report):
-        rows = [{"check_id": r.check_id, "scenario": r.scenario, "verdict": r.verdict.value, "message": r.message} for r in report.results]
+        rows = [r.to_json() for r in report.results]
         return str(report.target.get("name") or ""), rows
     return str((report.get("target") or {}).get("name") or ""), list(report["results"])
 
@@ -114,6 +119,11 @@ def _line(prefix: str, r: Mapping[str, Any], extra: str = "") -> str:
 def _capped(lines: Iterable[str]) -> list[str]:
     lines = list(lines)
     return lines[:MAX_LISTED] + ([f"  ... and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else [])
+
+
+def unconfirmed(r: Mapping[str, Any]) -> bool:
+    """A model-dependent verdict judged over too few trials to tell the model's noise from the endpoint's fault."""
+    return is_model_dependent(r) and trials_of(r) < CONFIRM_TRIALS
 
 
 def exit_status(
@@ -135,13 +145,15 @@ def exit_status(
     if manifest and manifest.target and target and manifest.target != target:
         lines.append(f"gate: warning: {manifest.path} is for target {manifest.target!r}, the report is for {target!r}")
 
-    new, known = [], []
+    new, known, flaky = [], [], []
     for r in blocking:
         entry = manifest.expected.get(r["check_id"]) if manifest else None
         if entry and entry.covers(r["scenario"]):
             known.append(_line("expected", r, f" ({entry.reason}{'; ' + entry.link if entry.link else ''})"))
         elif baseline.get((r["check_id"], r["scenario"]), {}).get("verdict") in BLOCKING:
             known.append(_line("in baseline", r))
+        elif baseline_path and r["verdict"] == "FAIL" and unconfirmed(r):
+            flaky.append(_line("FLAKY", r, f" (model-dependent, {trials_of(r)} trial(s); not in the baseline)"))
         else:
             new.append(r)
 
@@ -153,16 +165,30 @@ def exit_status(
                 near = difflib.get_close_matches(e.check_id, sorted(ids), n=1)
                 hint = f" (did you mean {near[0]!r}?)" if near else " (`responses-conformance list` shows them)"
                 lines.append(f"gate: {e.check_id!r} in {manifest.path} is an unknown check id{hint}")
-            elif not any(c == e.check_id and e.covers(s) for c, s in failing):
+                continue
+            if any(c == e.check_id and e.covers(s) for c, s in failing):
+                continue
+            passing = [r for r in rows if r["check_id"] == e.check_id and e.covers(r["scenario"])]
+            if passing and all(unconfirmed(r) for r in passing):
+                lines.append(f"gate: {e.check_id} is listed in {manifest.path} and passes now, but it is model-dependent "
+                             f"and was judged over fewer than {CONFIRM_TRIALS} trials: FLAKY, not proof of a fix "
+                             f"(run with --trials {CONFIRM_TRIALS} to confirm)")
+            else:
                 lines.append(f"gate: {e.check_id} is listed in {manifest.path} but does not fail now; remove it when fixed")
 
     code = 1 if new else 0
     basis = " and ".join(x for x in (f"baseline {baseline_path}" if baseline_path else "", f"expected failures {expected_path}" if expected_path else "") if x)
     head = f"gate: {len(blocking)} FAIL/ERROR result(s)"
     if basis:
-        head += f", {len(known)} known from {basis}, {len(new)} new"
+        head += f", {len(known)} known from {basis}"
+        head += f", {len(flaky)} FLAKY (model-dependent, fewer than {CONFIRM_TRIALS} trials)" if flaky else ""
+        head += f", {len(new)} new"
     lines.insert(0, head)
     lines += _capped(_line("NEW" if basis else "", r) for r in new)
     lines += _capped(known)
+    lines += _capped(flaky)
+    if flaky:
+        lines.append(f"gate: FLAKY results don't count; run with --trials {CONFIRM_TRIALS} to tell the model's misses "
+                     "from the endpoint's fault")
     lines.append(f"gate: exit status {code}")
     return code, lines

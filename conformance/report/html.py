@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import jinja2
 
 from conformance.report.common import DISPLAY_ORDER, MEANING, Priority, area_of, check_evidence, counts, fix_first, \
-    group_by_check, others, worst
+    group_by_check, others, trials_hint, worst
 from conformance.report.features import feature_rows
 from conformance.sse import parse_stream
 
@@ -222,6 +222,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         features=feature_rows(data["results"]),
         priorities=priorities[:MAX_PRIORITIES],
         more_priorities=max(0, len(priorities) - MAX_PRIORITIES),
+        trials_hint=trials_hint(data["results"]),
         problems=any(data["summary"].get(v) for v in PROBLEMS),
         PROBLEMS=PROBLEMS,
     )

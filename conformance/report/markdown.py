@@ -11,7 +11,7 @@ import json
 from typing import Any, Mapping
 
 from conformance.report.common import DISPLAY_ORDER, MEANING, area_of, check_evidence, counts, fix_first, \
-    group_by_check, one_line
+    group_by_check, one_line, trials_hint
 from conformance.report.features import features_markdown
 
 LISTED = ["FAIL", "ERROR", "WARN", "FLAKY"]
@@ -68,14 +68,18 @@ def _fix_first(results: list[Mapping[str, Any]], summary: Mapping[str, int]) -> 
     priorities = fix_first(results)
     if not priorities:
         return []
-    out = ["## Fix this first", "", "Broken rules, MUST before SHOULD, then by how many scenarios they hit; "
-           "each links to its first result's evidence in report.html.", ""]
+    out = ["## Fix this first", "", "Broken rules: protocol rules before model-dependent checks (whose failure may be "
+           "the model's), MUST before SHOULD, then by how many scenarios they hit; each links to its first result's "
+           "evidence in report.html.", ""]
     for n, p in enumerate(priorities[:MAX_PRIORITIES], start=1):
-        where = f"{p.scenarios} scenario{'s' if p.scenarios != 1 else ''}"
+        where = f"{p.scenarios} scenario{'s' if p.scenarios != 1 else ''}" + (f"; {p.label}" if p.label else "")
         out.append(f"{n}. **{p.verdict}** [{code(p.check_id)}](report.html#open={p.anchor}) ({p.level}, {where}): "
                    f"{cell(p.message, 240)}")
     if len(priorities) > MAX_PRIORITIES:
         out.append(f"\n… and {len(priorities) - MAX_PRIORITIES} more broken checks under Problems.")
+    hint = trials_hint(results)
+    if hint:
+        out.append(f"\n{hint}")
     if summary.get("ERROR"):
         out.append(f"\n{summary['ERROR']} ERROR results beside these: the suite could not judge them (a timeout, "
                    "a refused connection).")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import secrets
 
 from conformance.live.scenario import ScenarioContext, nonce, scenario
+from conformance.live.scenarios.multi_turn import PLANTED, continue_stored
+from conformance.live.shared import Use
 
 
 @scenario("bad_input.unknown-model", "A model id that cannot exist")
@@ -27,9 +29,11 @@ def wrong_types(ctx: ScenarioContext) -> None:
     ctx.create("input-number", {"input": 5, "max_output_tokens": 16})
 
 
-@scenario("bad_input.unknown-previous-response", "previous_response_id naming a response that never existed")
+@scenario("bad_input.unknown-previous-response", "previous_response_id naming a response that never existed; "
+          "a control continues a stored response", uses={PLANTED: Use.READ})
 def unknown_previous_response(ctx: ScenarioContext) -> None:
     # OpenAI: 400 previous_response_not_found.
     ctx.params["expected_status"] = {"create": [400]}
     ctx.create("create", {"input": "Say hello.", "previous_response_id": f"resp_{secrets.token_hex(24)}",
                           "max_output_tokens": 16})
+    continue_stored(ctx)

@@ -36,7 +36,7 @@ def parallel(ctx: ScenarioContext) -> None:
         except threading.BrokenBarrierError:
             pass  # a thread did not start in time: send anyway, overlap is then only likely
         try:
-            ctx.create(f"parallel-{i}", request_body(words[i + 2]), stream=i % 2 == 1)
+            ctx.create(f"parallel-{i}", request_body(words[i + 2]), stream=i % 2 == 1, together=True)
         except ScenarioAborted:
             pass  # refused connections under load, after the baseline got through: recorded, judged as such
 

@@ -40,10 +40,16 @@ def json_object(ctx: ScenarioContext) -> None:
     })
 
 
-@scenario("json_mode.invalid-format", "text.format json_schema without a schema, and an unknown format type")
+@scenario("json_mode.invalid-format", "text.format json_schema without a schema, and an unknown format type; a "
+          "control sends a valid json_schema format")
 def invalid_format(ctx: ScenarioContext) -> None:
     ctx.params["expected_status"] = {"no-schema": [400], "unknown-type": [400]}
     ctx.create("no-schema", {"input": "Say hello.", "max_output_tokens": 16,
                              "text": {"format": {"type": "json_schema", "name": "sky"}}})
     ctx.create("unknown-type", {"input": "Say hello.", "max_output_tokens": 16,
                                 "text": {"format": {"type": "yaml"}}})
+    # The control: a valid format must be accepted, or refusing the invalid ones proves nothing.
+    ctx.create("control", {"input": "What color is a clear sky, and is it daytime when the sun is up? Answer in "
+                                    "JSON.", "max_output_tokens": 16,
+                           "text": {"format": {"type": "json_schema", "name": "sky", "schema": SKY_SCHEMA,
+                                               "strict": True}}})

@@ -89,8 +89,17 @@ def instructions_not_inherited(ctx: ScenarioContext) -> None:
     })
 
 
+def continue_stored(ctx: ScenarioContext) -> None:
+    """The control of a rule that a previous_response_id must be refused: continuing a stored response (the
+    planted turn 1, borrowed as "control-turn1") must work, or the refusal proves nothing (checks/common.unearned)."""
+    planted = ctx.use(PLANTED, label="control-turn1")
+    if planted and planted["id"]:
+        ctx.create("control", {"input": "Say OK.", "previous_response_id": planted["id"], "max_output_tokens": 16})
+
+
 @scenario("multi_turn.unstored-previous-response", "Turn 1 with store: false (limits.max-output-tokens's "
-          "response); turn 2 names it in previous_response_id, which must be refused", uses={UNSTORED: Use.READ})
+          "response); turn 2 names it in previous_response_id, which must be refused; a control continues a "
+          "stored response", uses={UNSTORED: Use.READ, PLANTED: Use.READ})
 def unstored_previous_response(ctx: ScenarioContext) -> None:
     first = ctx.use(UNSTORED, label="turn1")
     rid = first["id"] if first else None
@@ -98,3 +107,4 @@ def unstored_previous_response(ctx: ScenarioContext) -> None:
         return
     ctx.params["turn1_id"] = rid
     ctx.create("turn2", {"input": "Say OK again.", "previous_response_id": rid, "max_output_tokens": 16})
+    continue_stored(ctx)

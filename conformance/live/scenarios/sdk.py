@@ -21,6 +21,7 @@ from conformance.live.bounds import CapReached, Meter
 from conformance.live.client import no_cookies
 from conformance.live.deadline import Deadline
 from conformance.live.deadline import install as install_deadlines
+from conformance.live.load import attempt_record, congested
 from conformance.live.paths import shorten
 from conformance.live.scenario import ScenarioContext, scenario
 from conformance.redact import redact_headers, scrub
@@ -124,7 +125,7 @@ class RecordingTransport(httpx2.BaseTransport):
         request.headers["accept-encoding"] = "identity"  # record the body as sent, not compressed
         for attempt in itertools.count():
             client.gate.wait()
-            ex, resp, tee = self._send(request)
+            ex, resp, tee = self._send_under_load(request)
             wait, reason = client.gate.answer(ex.response.status, ex.response.headers, attempt)
             if reason:
                 tee.final(reason)
@@ -135,8 +136,27 @@ class RecordingTransport(httpx2.BaseTransport):
             self._ctx.transcript.exchanges.remove(ex)  # as RecordingClient: only the answer that counts is judged
         raise AssertionError("unreachable")
 
-    def _send(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response, _TeeStream]:
-        ex = new_exchange(self._ctx, request, self.label)
+    def _send_under_load(self, request: httpx2.Request) -> tuple[Exchange, httpx2.Response, _TeeStream]:
+        """Send in a slot of the run's adaptive limit, held until the body ends (live/load.py); a 5xx answered
+        while others were in flight is sent again alone, as RecordingClient does."""
+        load = self._ctx.client.load
+        ticket = load.enter()
+        ex, resp, tee = self._send(request, lambda ex: load.leave(ticket, congested(ex)))
+        if not (load.adapting and ticket.others and (ex.response.status or 0) >= 500):
+            return ex, resp, tee
+        others = ticket.others
+        tee.close()  # read the failed answer to its end: it is kept in the client's record, not judged here
+        resp.close()
+        self._ctx.transcript.exchanges.remove(ex)
+        with load.alone():
+            retry, resp, tee = self._send(request, lambda ex: None)
+        retry.under_load = attempt_record(ex, others)
+        return retry, resp, tee
+
+    def _send(self, request: httpx2.Request, on_end: Callable[[Exchange], None]
+              ) -> tuple[Exchange, httpx2.Response, _TeeStream]:
+        """Send and record; `on_end(ex)` is called once the exchange has ended (its body read, or it failed)."""
+        ex = new_exchange(self._ctx, request, self.label, on_end)
         t0 = time.monotonic()
         limit = Deadline(self._ctx.target.request_timeout_s)
         try:
@@ -151,8 +171,9 @@ class RecordingTransport(httpx2.BaseTransport):
                 kind = "timeout" if isinstance(exc, httpx2.TimeoutException) else "connect failed"
                 ex.transport_error = f"{kind}: {scrub(str(exc))}"
             ex.elapsed_s = time.monotonic() - t0
+            on_end(ex)
             raise
-        meter, headers, finish = record_head(self._ctx, ex, resp, t0)
+        meter, headers, finish = record_head(self._ctx, ex, resp, t0, on_end)
         tee = _TeeStream(resp.stream, meter, limit, finish)
         return ex, httpx2.Response(resp.status_code, headers=headers, stream=tee, extensions=resp.extensions,
                                    request=request), tee
@@ -161,8 +182,10 @@ class RecordingTransport(httpx2.BaseTransport):
         self._inner.close()
 
 
-def new_exchange(ctx: ScenarioContext, request: httpx2.Request, label: str) -> Exchange:
-    """The Exchange for an SDK request, appended to the transcript; raises (recorded) outside the API's paths."""
+def new_exchange(ctx: ScenarioContext, request: httpx2.Request, label: str,
+                 on_end: Callable[[Exchange], None] = lambda ex: None) -> Exchange:
+    """The Exchange for an SDK request, appended to the transcript; raises (recorded) outside the API's paths,
+    after calling `on_end(ex)`."""
     raw = request.content if isinstance(request.stream, httpx2.ByteStream) else request.read()
     try:
         req_body = strict_json(raw) if raw else None
@@ -182,14 +205,16 @@ def new_exchange(ctx: ScenarioContext, request: httpx2.Request, label: str) -> E
         ex.request.path = shorten(request.url.path, 200)
         ex.transport_error = f"not sent: {shorten(str(request.url), 200)} is outside the API's paths"
         ex.elapsed_s = 0.0
+        on_end(ex)
         raise httpx2.UnsupportedProtocol(ex.transport_error, request=request)
     return ex
 
 
-def record_head(ctx: ScenarioContext, ex: Exchange, resp: httpx2.Response, t0: float
+def record_head(ctx: ScenarioContext, ex: Exchange, resp: httpx2.Response, t0: float,
+                on_end: Callable[[Exchange], None] = lambda ex: None
                 ) -> tuple[Meter, list[tuple[str, str]], Callable[[bytes, str | None], None]]:
     """Record the status and headers; return the body's meter, the headers to hand the SDK, and the callback that
-    records the body once it ends (``finish(data, why_it_broke)``)."""
+    records the body once it ends (``finish(data, why_it_broke)``, which then calls `on_end(ex)`)."""
     ex.response.status = resp.status_code
     ex.response.headers = {k.lower(): scrub(v) for k, v in resp.headers.items()}
     is_sse = "text/event-stream" in ex.response.headers.get("content-type", "")
@@ -207,6 +232,7 @@ def record_head(ctx: ScenarioContext, ex: Exchange, resp: httpx2.Response, t0: f
             ex.response.text = text or None
         ex.transport_error = broken
         ex.elapsed_s = time.monotonic() - t0
+        on_end(ex)
 
     try:
         meter = Meter(ctx.client.limits, resp.headers.get("content-encoding"), is_sse)

@@ -59,11 +59,12 @@ def input_items(ctx: ScenarioContext) -> None:
         ctx.request("page2", "GET", path, query={"order": "asc", "limit": 1, "after": data[0]["id"]})
 
 
-@scenario("storage.delete", "DELETE the stored response (after every other reader of it), then GET it",
-          uses={STORED: Use.DESTROY})
+@scenario("storage.delete", "GET the stored response (the control), DELETE it (after every other reader of it), "
+          "then GET it", uses={STORED: Use.DESTROY})
 def delete(ctx: ScenarioContext) -> None:
     stored = ctx.use(STORED, Use.DESTROY)
     if not (stored and stored["id"]):
         return
+    ctx.retrieve("control", stored["id"])  # a 404 after the delete means something only if this one found it
     if ctx.delete("delete", stored["id"]).ok:
         ctx.retrieve("retrieve", stored["id"])

@@ -115,7 +115,7 @@ def streamed_arguments(ctx: ScenarioContext) -> None:
 
 
 @scenario("tools.chat-shape", "Tools in the chat-completions shape {type, function: {...}}, which OpenAI's "
-          "Responses API rejects")
+          "Responses API rejects; a control sends the same tool in the Responses shape")
 def chat_shape(ctx: ScenarioContext) -> None:
     ctx.params["expected_status"] = {"create": [400]}
     ctx.create("create", {
@@ -123,3 +123,5 @@ def chat_shape(ctx: ScenarioContext) -> None:
         "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Get the weather.",
                                                     "parameters": CITY_PARAMETERS}}],
     })
+    # The control: the Responses shape must be accepted, or refusing the chat shape proves nothing.
+    ctx.create("control", {"input": WEATHER_QUESTION, "max_output_tokens": 16, "tools": TOOLS[:1]})

@@ -10,15 +10,17 @@ servers (vendors.py); to add a module, list it here. Fault names never change: p
 from __future__ import annotations
 
 from conformance.reference.faults import (
-    background, bad_input, basic, compact, concurrency, conversations, errors, framing, ids, input_tokens, inputs,
-    limits, metadata, multi_turn, run, schema, storage, stream, tools, usage, vendors, websocket,
+    background, bad_input, basic, compact, concurrency, conversations, custom_tools, errors, framing, ids,
+    input_tokens, inputs, limits, metadata, multi_turn, parameters, reasoning, run, schema, storage, stream,
+    structured_outputs, tool_use, tools, usage, vendors, websocket,
 )
 from conformance.reference.faults.base import Fault
 
 _MODULES = (
     vendors, stream, framing, errors, schema, ids, usage, run,  # real servers' deviations, cross-cutting rules
     basic, tools, multi_turn, storage, background, limits, metadata, bad_input,  # the scenario families
-    websocket, compact, input_tokens, conversations, inputs, concurrency,
+    websocket, compact, input_tokens, conversations, inputs, concurrency, reasoning,
+    custom_tools, tool_use, parameters, structured_outputs,
 )
 
 FAULTS: dict[str, Fault] = {}

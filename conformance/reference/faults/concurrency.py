@@ -41,7 +41,15 @@ def _overlap_stray_call(body: dict[str, Any], others: list[dict[str, Any]]) -> d
     return {**body, "tools": [_TOOL], "tool_choice": "required"}
 
 
+def _busy_500(body: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]:
+    if others:
+        raise ApiError(500, "The server had an error while processing your request.", type="server_error")
+    return body
+
+
 FAULTS: list[Fault] = [
+    fault("busy-500", "A create while any other create is in flight is answered with HTTP 500; alone, every "
+          "create succeeds.", "issue 18: gpt-oss's server is not safe under concurrency", overlap=_busy_500),
     fault("concurrent-500", "A create that overlaps another with the same `instructions` is answered with HTTP "
           "500.", "a server seen by the Open Responses compliance test (issue 11)", overlap=_overlap_500),
     fault("concurrent-cross-talk", "A create that overlaps another with the same `instructions` is answered "

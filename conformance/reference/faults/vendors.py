@@ -11,6 +11,7 @@ from conformance.reference.faults.base import (
     on_parts, on_responses, pair, per_event, renumber, whole,
 )
 from conformance.reference.hooks import Chunk, Event, Reply
+from conformance.reference.ids import new_id
 from conformance.reference.model import Context
 from conformance.reference.objects import ResponseRecord
 
@@ -34,6 +35,21 @@ def _int_code(reply: Reply) -> Reply:
     error = dict(error_fields(reply))
     error["code"] = reply.status
     return Reply(reply.route, reply.status, {"error": error}, reply.headers, reply.subject)
+
+
+def _content_index_carried(events: list[Event]) -> list[Event]:
+    """The content_index keeps counting past a reasoning item's parts into the next item's."""
+    carried = parts = 0
+    for event in events:
+        kind = event.get("type")
+        if kind == "response.content_part.added":
+            parts += 1
+        if isinstance(event.get("content_index"), int):
+            event["content_index"] += carried
+        if kind == "response.output_item.done":
+            carried += parts if event["item"].get("type") == "reasoning" else 0
+            parts = 0
+    return events
 
 
 def _incomplete_as_completed_event(event: Event) -> Event:
@@ -112,6 +128,12 @@ def _created_id_differs(event: Event) -> Event:
     return event
 
 
+def _reasoning_delta_new_id(event: Event) -> Event:
+    if event.get("type") in ("response.reasoning_text.delta", "response.reasoning_summary_text.delta"):
+        event["item_id"] = new_id("rs")
+    return event
+
+
 def _shift_output_index(event: Event) -> Event:
     if isinstance(event.get("output_index"), int):
         event["output_index"] += 1
@@ -185,6 +207,9 @@ FAULTS: list[Fault] = [
           reply=error_body(_int_code)),
     fault("vllm-length-as-completed", "The token limit ends the stream with `response.completed` carrying "
           "`status: incomplete`.", "vLLM (rules.md#known-deviations)", events=per_event(_incomplete_as_completed_event)),
+    fault("vllm-content-index-after-reasoning", "The message after a reasoning item keeps counting `content_index` "
+          "from the reasoning item's parts (openai-python raises IndexError).", "vLLM #45742",
+          events=whole(_content_index_carried)),
     fault("sglang-no-function-item-done", "No `response.output_item.done` for function calls.", "SGLang #12652",
           events=per_event(_no_function_item_done)),
     fault("sglang-empty-completed-output", "`response.completed` carries `output: []`.", "SGLang #12652",
@@ -215,6 +240,10 @@ FAULTS: list[Fault] = [
           "event.", "LiteLLM PR #37956", events=per_event(_created_id_differs)),
     fault("litellm-no-sequence-number", "Stream events carry no `sequence_number`.", "LiteLLM PR #28899",
           events=per_event(_drop_keys("sequence_number"))),
+    fault("litellm-reasoning-id-per-delta", "Every reasoning delta carries a new `item_id`.",
+          "LiteLLM (rules.md#known-deviations)", events=per_event(_reasoning_delta_new_id)),
+    fault("litellm-no-summary-part-added", "No `response.reasoning_summary_part.added` before the summary's deltas.",
+          "LiteLLM (rules.md#known-deviations)", events=drop_types("response.reasoning_summary_part.added")),
     fault("gptoss-off-by-one-index", "`output_index` starts at 1.", "gpt-oss reference server (rules.md#known-deviations)",
           events=per_event(_shift_output_index)),
     fault("gptoss-only-item-done", "A streamed function call is sent as a lone `response.output_item.done`.",
