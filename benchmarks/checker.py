@@ -2,7 +2,7 @@
 
     python benchmarks/checker.py throughput [EVENTS]            # default 100000
     python benchmarks/checker.py memory [EVENTS ...]            # default 10000 100000 1000000
-    python benchmarks/checker.py corpus [DIR]                   # default ../shared/recordings/openai
+    python benchmarks/checker.py corpus DIR                     # a folder of recordings (docs/recordings.md)
 
 throughput: events/s of every registered check judging a generated recording (benchmarks/generate.py,
 read piece by piece as `replay` reads it) against a plain `json.loads` loop over the same `data:` lines,
@@ -105,9 +105,8 @@ def main(argv: list[str]) -> int:
         throughput(int(args[0]) if args else 100_000)
     elif what == "memory":
         memory([int(a) for a in args] or [10_000, 100_000, 1_000_000])
-    elif what == "corpus":
-        default = Path(__file__).resolve().parents[2] / "shared/recordings/openai"
-        corpus(Path(args[0]) if args else default)
+    elif what == "corpus" and args:
+        corpus(Path(args[0]))
     else:
         print(__doc__, file=sys.stderr)
         return 2

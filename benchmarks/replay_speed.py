@@ -1,6 +1,6 @@
 """Replay throughput on the shared OpenAI recordings: SSE parsing alone, then every registered check.
 
-    python benchmarks/replay_speed.py [../shared/recordings/openai]
+    python benchmarks/replay_speed.py DIR          # a folder of recordings (docs/recordings.md)
 
 A benchmark, not a test: it prints numbers measured in one run on this machine.
 """
@@ -19,7 +19,10 @@ from conformance.sse import parse_stream
 
 
 def main() -> int:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared/recordings/openai")
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = Path(sys.argv[1])
     exchanges = [load_file(p) for p in iter_paths([str(root)])]
     texts = [ex.response.sse for ex in exchanges if ex.response.sse]
     size = sum(len(t) for t in texts)

@@ -1,6 +1,6 @@
 """Which compiled validator to put on the hot path: jsonschema-rs or fastjsonschema, against `jsonschema`.
 
-    python benchmarks/validators.py [../shared/recordings/openai]
+    python benchmarks/validators.py DIR          # a folder of recordings (docs/recordings.md)
 
 Validates every stream event and Response body of the recordings (the instances schema.stream-events and
 schema.response judge) with each library, after compiling every schema once, and prints compile time,
@@ -45,7 +45,10 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def main() -> int:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared/recordings/openai")
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = Path(sys.argv[1])
     instances = corpus(root)
     ss = schemas.SchemaSet()
     used = sorted({(name, partial) for name, partial, _ in instances})

@@ -167,6 +167,7 @@ class SuiteRun:
         self.stop_reason: str | None = None
         self.worker_reports: list[dict[str, Any]] = []  # pytest-xdist controller: each worker's report.json data
         self.asked: set[tuple[str, str]] = set()  # xdist worker: the (scenario, check) items this worker ran
+        self.finished = False  # the session's report is written (a late SIGTERM then just ends the process)
 
     def start(self, items: list[pytest.Item]) -> str | None:
         """Start the target and the engine, run the preflight and queue the collected scenarios. Returns why
@@ -367,7 +368,12 @@ def _install_signal_handlers(config: pytest.Config) -> None:
         return
 
     def on_term(signum: int, frame: object) -> None:
-        config.stash[RUN_KEY].stop_reason = "stopped by SIGTERM"
+        run = config.stash[RUN_KEY]
+        if run.finished:  # the report is written: end as the signal asks, without unwinding whatever runs now
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        run.stop_reason = "stopped by SIGTERM"
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
@@ -437,6 +443,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if not report.complete and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an incomplete run never passes
     finally:
+        run.finished = True
         run.close()
 
 

@@ -266,6 +266,16 @@ def test_missing_routes_and_refused_features_are_unsupported(run: SuiteRun) -> N
         assert r.verdict is Verdict.UNSUPPORTED and "HTTP 404 (File Not Found)" in r.message, r.message
 
 
+def test_refusal_rules_whose_control_is_refused_are_not_applicable(run: SuiteRun) -> None:
+    """llama.cpp refuses every previous_response_id (#13), stored or not: refusing an unstored or unknown one
+    proves nothing, so these rules are SKIP naming the refused control, never a vacuous PASS (issue 18)."""
+    by_id = {r.check_id: r for r in run.results}
+    for cid in ("multi_turn.unstored-not-found", "bad_input.unknown-previous-response-rejected"):
+        r = by_id[cid]
+        assert r.verdict is Verdict.SKIP and "refuses previous_response_id naming a stored response too" in r.message, \
+            (cid, r.verdict, r.message)
+
+
 def test_model_luck_checks_judge_without_error(run: SuiteRun) -> None:
     for cid in MODEL_LUCK:
         verdicts = {r.verdict for r in run.results if r.check_id == cid}

@@ -60,6 +60,8 @@ def _traffic(base: str) -> str:
                             text += chunk
                     except httpx.ReadTimeout:
                         text += "\n<read timeout>"
+                    except httpx.RemoteProtocolError:
+                        text += "\n<connection dropped>"
                     out.extend([head, text])
             except httpx.ReadTimeout:
                 out.append(f"## {label} <read timeout>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Mapping
 
@@ -22,6 +23,16 @@ from conformance.reference.request import MODEL_ID, parse_create
 from conformance.reference.store import Store
 from conformance.reference.surface import Conversations, json_body
 
+
+class ConnectionDropped(Exception):
+    """Raised inside a stream's body: the server drops the connection without ending the chunked body, as a
+    server that crashes mid-stream does (fault stream-server-closes); kept out of uvicorn's log."""
+
+
+def _not_a_dropped_connection(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
 MODELS_CREATED_AT = 1735689600  # 2025-01-01, a fixed `created` for GET /v1/models
 OVERLAP_HOLD_S = 0.05  # how long a server with an overlap fault holds each create
 
@@ -35,6 +46,9 @@ class Settings:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    log = logging.getLogger("uvicorn.error")
+    if _not_a_dropped_connection not in log.filters:
+        log.addFilter(_not_a_dropped_connection)
     server = _Server(settings)
     routes = [
         Route("/v1/models", server.list_models, methods=["GET"]),
@@ -118,6 +132,10 @@ class _Server:
             if chunk.hang:
                 await asyncio.sleep(self.settings.hang_limit)
                 return
+            if chunk.abort:
+                if pending:
+                    yield pending.encode("utf-8")
+                raise ConnectionDropped("the stream is cut by a fault")  # uvicorn drops the connection mid-body
             pending += chunk.text
         if pending:
             yield pending.encode("utf-8")

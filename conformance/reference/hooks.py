@@ -28,6 +28,7 @@ class Chunk:
     text: str
     delay: float = 0.0  # seconds to wait before writing it
     hang: bool = False  # write nothing more and hold the connection open until the client leaves
+    abort: bool = False  # write nothing more and drop the connection without ending the body (a server crash)
 
 
 @dataclass
