@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("conformance.replay", "judge recorded exchanges offline"),
     "serve": ("conformance.reference.serve_command", "run the reference server, optionally with injected faults"),
     "compare": ("conformance.report.compare", "compare reports side by side: checks as rows, targets as columns"),
+    "matrix": ("conformance.matrix", "the compatibility matrix of several targets (docs/compatibility.md and .html)"),
     "diff": ("conformance.report.diff", "show regressions and fixes between two reports"),
     "list": ("conformance.catalog", "print the check catalog"),
 }

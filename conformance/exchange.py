@@ -15,6 +15,11 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# The note a live client adds to a stream the server dropped before its end (no deadline, cap or timeout of the
+# suite involved): the events before the drop are kept and judged (docs/rules.md#streams-cut-by-the-server).
+SERVER_CLOSED_NOTE = "the server closed the stream before its end"
+
+
 @dataclass
 class RecordedRequest:
     method: str

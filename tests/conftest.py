@@ -31,7 +31,10 @@ SLOW_TESTS = {
     # every OpenAI recording, or a schema regeneration
     "test_every_openai_recording_validates_quickly", "test_no_drift", "test_each_relaxation_is_needed",
     "test_openai_recordings_give_no_fail_error_or_warn", "test_openai_recordings_parse_the_same_whole_and_split",
+    "test_every_must_is_supported_none_fails_openai_traffic_and_the_table_is_current",
     "test_replayed_recordings_make_a_valid_report", "test_thirty_thousand_results_stay_usable",
+    # a pip install into a fresh venv
+    "test_install_is_cached_and_probed", "test_a_failed_install_raises_with_the_log",
     # a subprocess running the suite
     "test_the_suite_runs_as_plain_pytest_beside_pytest_base_url", "test_name_labels_the_target_in_the_report",
 }

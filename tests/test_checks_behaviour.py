@@ -208,7 +208,9 @@ add("multi_turn.unstored-not-found", PASS, lambda: unstored(err("turn2", 404), c
 add("multi_turn.unstored-not-found", SKIP, lambda: unstored(err("turn2", 400), control(ok=False)))
 add("multi_turn.unstored-not-found", SKIP, lambda: unstored(err("turn2", 404)))  # no control sent
 add("multi_turn.unstored-not-found", FAIL, lambda: unstored(ex("turn2", 200, text_resp("OK"))))
-add("multi_turn.unstored-not-found", FAIL, lambda: unstored(err("turn2", 400, {"detail": "not found"})))
+# A refusal whose body is not OpenAI's envelope is still a refusal: errors.envelope judges the body, once, on every
+# exchange (issue 22: a cross-cutting fault shows in its own row, not in every refusal rule).
+add("multi_turn.unstored-not-found", PASS, lambda: unstored(err("turn2", 400, {"detail": "not found"}), control()))
 add("multi_turn.unstored-not-found", UNSUP, lambda: tr("multi_turn.unstored-previous-response", err("turn1", 400)))
 
 # JSON mode
@@ -479,7 +481,7 @@ add("bad_input.wrong-type-rejected", PASS, lambda: tr("bad_input.wrong-types", e
                                                       err("input-number")))
 add("bad_input.wrong-type-rejected", FAIL, lambda: tr("bad_input.wrong-types", ex("max-tokens-string", 200,
                                                                                  text_resp("hi")), err("input-number")))
-add("bad_input.wrong-type-rejected", FAIL, lambda: tr("bad_input.wrong-types", err("max-tokens-string", 422, {
+add("bad_input.wrong-type-rejected", PASS, lambda: tr("bad_input.wrong-types", err("max-tokens-string", 422, {
     "detail": [{"msg": "not an int"}]}), err("input-number")))
 add("bad_input.wrong-type-rejected", ERROR, lambda: tr("bad_input.wrong-types", err("max-tokens-string", 429),
                                                        err("input-number")))
@@ -578,3 +580,12 @@ def test_model_dependent_flags() -> None:
         "multi_turn.previous-response-id-recall", "multi_turn.manual-history-recall", "tools.auto-called",
         "tools.parallel-calls", "tools.output-recall",
     }
+
+
+def test_a_bad_error_body_fails_errors_envelope_once_not_every_refusal_rule() -> None:
+    """Issue 22: FastAPI-style bodies ({"detail": ...}) on every refusal made every refusal rule FAIL beside
+    errors.envelope. The body is errors.envelope's; the refusal rule judges that the request was refused."""
+    fastapi = err("turn2", 400, {"detail": "Previous response not found"})
+    transcript = unstored(fastapi, control())
+    assert judge(get("multi_turn.unstored-not-found"), transcript).verdict is PASS
+    assert judge(get("errors.envelope"), transcript).verdict is FAIL

@@ -126,6 +126,16 @@ def test_items_accepted() -> None:
     assert verdict(check, "reasoning.function-call", first) is SKIP  # no call, so no turn 2
 
 
+def test_two_turn_scenarios_stop_when_the_model_does_not_reason() -> None:
+    # reasoning.effort's answer (borrowed as `reasoned`) held no reasoning item, so nothing more was sent
+    for check in ("reasoning.encrypted-content", "reasoning.items-accepted", "reasoning.item-shape"):
+        for probe, expected in ((step("create", response(message())), UNSUP), (step("create", ERR, status=400), UNSUP)):
+            t = Transcript("reasoning.stateless", [], {})
+            t.borrow(probe, "reasoned")
+            result = judge(get(check), t)
+            assert result is not None and result.verdict is expected, (check, result)
+
+
 def test_previous_response_recall() -> None:
     check = "reasoning.previous-response-recall"
     first = step("turn1", response(thought(), message("OK")))

@@ -69,6 +69,11 @@ def test_websocket_upgrade_and_turns():
     assert verdict("websocket.chained-turn", refused) is Verdict.UNSUPPORTED
     assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 502, {})) is Verdict.FAIL
     assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 401, {})) is Verdict.ERROR
+    # A bare 403 is a server without a WebSocket route (vLLM, Starlette's default); one with an error body is the key.
+    assert verdict("websocket.upgrade", ws_transcript("websocket.two-turns", 403, {})) is Verdict.UNSUPPORTED
+    keyed = ws_transcript("websocket.two-turns", 403, {})
+    keyed.exchanges[0].response.body = {"error": {"message": "bad key", "type": "invalid_request_error"}}
+    assert verdict("websocket.upgrade", keyed) is Verdict.ERROR
     closed = ws_transcript("websocket.two-turns", 101, {"turn1": (None, "", {"close": {"code": 1011, "reason": ""}})},
                            nonce="x")
     assert verdict("websocket.turn-answered", closed) is Verdict.FAIL

@@ -54,9 +54,10 @@ from conformance.report.model import Report
 from conformance.report.writers import write_all
 from conformance.verdicts import Result, Verdict
 
-# The API-surface families (websocket, compact, ...) are pinned in tests/test_llamacpp_surface.py; this file
-# pins the rest.
-CORE_SCENARIOS = [s.id for s in select_scenarios() if s.family not in SURFACE_FAMILIES]
+# The API-surface families (websocket, compact, ...) are pinned in tests/test_llamacpp_surface.py, the async SDK
+# tier in tests/test_llamacpp_async.py; this file pins the rest.
+PINNED_ELSEWHERE = (*SURFACE_FAMILIES, "async_sdk")
+CORE_SCENARIOS = [s.id for s in select_scenarios() if s.family not in PINNED_ELSEWHERE]
 
 _REASON = unavailable_reason()
 pytestmark = [
@@ -211,7 +212,7 @@ def model_run(server: LlamaCppServer) -> ModelRun:
     return ModelRun([r for r in results if r.check_id in MODEL_PASS], time.monotonic() - t0)
 
 
-MODEL_DEPENDENT = {c.id for c in all_checks() if c.model_dependent and c.id.split(".", 1)[0] not in SURFACE_FAMILIES}
+MODEL_DEPENDENT = {c.id for c in all_checks() if c.model_dependent and c.id.split(".", 1)[0] not in PINNED_ELSEWHERE}
 
 
 def _ids_with(results: list[Result], verdict: Verdict) -> set[str]:
@@ -264,6 +265,16 @@ def test_missing_routes_and_refused_features_are_unsupported(run: SuiteRun) -> N
                 "background.cancel"):
         r = by_id[cid]
         assert r.verdict is Verdict.UNSUPPORTED and "HTTP 404 (File Not Found)" in r.message, r.message
+
+
+def test_refusal_rules_whose_control_is_refused_are_not_applicable(run: SuiteRun) -> None:
+    """llama.cpp refuses every previous_response_id (#13), stored or not: refusing an unstored or unknown one
+    proves nothing, so these rules are SKIP naming the refused control, never a vacuous PASS (issue 18)."""
+    by_id = {r.check_id: r for r in run.results}
+    for cid in ("multi_turn.unstored-not-found", "bad_input.unknown-previous-response-rejected"):
+        r = by_id[cid]
+        assert r.verdict is Verdict.SKIP and "refuses previous_response_id naming a stored response too" in r.message, \
+            (cid, r.verdict, r.message)
 
 
 def test_model_luck_checks_judge_without_error(run: SuiteRun) -> None:

@@ -1,4 +1,4 @@
-"""The API-surface families (websocket, compact, input_tokens, conversations, inputs, concurrency) against
+"""The API-surface families (websocket, compact, input_tokens, conversations, inputs, concurrency, reasoning) against
 llama.cpp's real server (xllamacpp wheel, SmolLM2-135M): what it supports, what it refuses, and how.
 
 One server, only these families' scenarios (about 6 s of traffic). The verdicts are frozen on purpose: each is
@@ -21,6 +21,7 @@ from conformance.live.scenario import SURFACE_FAMILIES
 from conformance.live.target import Target
 from conformance.registry import get
 from conformance.verdicts import Result, Verdict
+from tests.test_llamacpp_tools_today import TOOLS_OF_TODAY
 
 _REASON = unavailable_reason()
 pytestmark = [
@@ -29,7 +30,7 @@ pytestmark = [
     pytest.mark.skipif(_REASON is not None, reason=f"llama.cpp server unavailable: {_REASON}"),
 ]
 
-FAMILIES = SURFACE_FAMILIES
+FAMILIES = tuple(f for f in SURFACE_FAMILIES if f not in TOOLS_OF_TODAY)  # those have their own server and test
 SCENARIOS = [s.id for s in select_scenarios() if s.family in FAMILIES]
 U, P, F, S = Verdict.UNSUPPORTED, Verdict.PASS, Verdict.FAIL, Verdict.SKIP
 
@@ -61,9 +62,16 @@ EXPECTED: dict[str, tuple[Verdict, str]] = {
     "inputs.file-answered": (U, "input_file is refused with 400 ('not supported by llamacpp')"),
     "concurrency.all-answered": (P, "six requests at once (one slot: queued) are all answered"),
     "concurrency.no-cross-talk": (P, "each answer echoes its own metadata; no foreign code word, no stray call"),
+    # SmolLM2 does not reason: `reasoning` and `include` are accepted, the answer holds no reasoning item, and the
+    # multi-turn reasoning scenarios send nothing more. Not a deviation (docs/rules.md#reasoning).
+    "reasoning.item-shape": (U, "no reasoning item: the model does not reason"),
+    "reasoning.echoed": (U, "no reasoning item: the model does not reason"),
+    "reasoning.reasoning-tokens": (U, "no reasoning item: the model does not reason"),
+    "reasoning.encrypted-content": (U, "no reasoning item: the model does not reason"),
+    "reasoning.items-accepted": (U, "no reasoning item, so none to pass back"),
 }
-MODEL_DEPENDENT = {"websocket.chained-recall", "websocket.unstored-recall", "conversations.context-carried", "inputs.file-read",
-                   "concurrency.own-code-word"}
+MODEL_DEPENDENT = {"websocket.chained-recall", "websocket.unstored-recall", "conversations.context-carried",
+                   "inputs.file-read", "concurrency.own-code-word", "reasoning.previous-response-recall"}
 
 # Other checks that FAIL/WARN on these scenarios' traffic: llama.cpp's known stream/schema/error deviations
 # (docs/llamacpp.md), seen here on the concurrency streams and the 4xx/5xx error bodies. Nothing new.

@@ -120,3 +120,19 @@ def test_trtllm_profile_streams_like_its_example() -> None:
                        printed[2], "[Output Item Added: message]", "[Content Part Added: output_text]",
                        "[Output Text Done]"]
     assert printed[2].startswith("[Reasoning Text Done: ")
+
+
+@pytest.mark.parametrize("faults", [(), ("vllm-content-index-after-reasoning",)], ids=["clean", "vllm-45742"])
+def test_vllm_content_index_fault_crashes_openai_python_as_reported(faults: tuple[str, ...]) -> None:
+    """vLLM #45742: openai-python's stream accumulator raises IndexError on the message after a reasoning item."""
+    with ReferenceServer(faults=list(faults)) as srv:
+        client = OpenAI(base_url=srv.base_url, api_key="x", max_retries=0, timeout=10)
+        with client.responses.stream(model=srv.model, input="What is 2 + 2?", reasoning=ASKED) as stream:
+            if faults:
+                with pytest.raises(IndexError):
+                    for _ in stream:
+                        pass
+            else:
+                for _ in stream:
+                    pass
+                assert stream.get_final_response().output_text == "You said: What is 2 + 2?"

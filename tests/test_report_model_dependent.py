@@ -93,3 +93,26 @@ def test_diff_calls_a_model_flip_over_one_trial_flaky(tmp_path: Path, catalog: N
     assert "0 fixes" in capsys.readouterr().out
     confirmed = write([model(Verdict.FAIL, trials=CONFIRM_TRIALS)], tmp_path / "confirmed")["json"]
     assert cli.main(["diff", str(old), str(confirmed)]) == 1
+
+
+def test_judge_marks_results_of_model_dependent_checks() -> None:
+    """The flag travels from the registry to report.json, over one trial and over several (FLAKY)."""
+    from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, Transcript
+    from conformance.judge import judge, judge_trials
+    from conformance.registry import get
+
+    def trial(text: str) -> Transcript:
+        body = {"id": "resp_1", "object": "response", "status": "completed", "output": [
+            {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
+             "content": [{"type": "output_text", "text": text, "annotations": []}]}]}
+        ex = Exchange(RecordedRequest("POST", "/v1/responses"),
+                      RecordedResponse(200, {"content-type": "application/json"}, body), label="create")
+        return Transcript(scenario="basic.string-input", exchanges=[ex], params={"nonce": "ECHO-123456"})
+
+    check = get("basic.echo")
+    assert check.model_dependent
+    one = judge(check, trial("nothing"))
+    assert one is not None and one.verdict is Verdict.FAIL and one.to_json()["model_dependent"] is True
+    flaky = judge_trials(check, [trial("ECHO-123456"), trial("nothing")])
+    assert flaky is not None and flaky.verdict is Verdict.FLAKY and flaky.model_dependent
+    assert "model_dependent" not in judge(get("schema.response"), trial("x")).to_json()

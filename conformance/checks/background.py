@@ -101,7 +101,7 @@ def cancel(t: Transcript) -> Outcome | None:
     id="background.cancel-foreground-rejected",
     level=Level.SHOULD,
     requirement="Cancelling a response that was not created with background: true is refused with a 4xx "
-                "error envelope.",
+                "(its body is errors.envelope's to judge).",
     source="https://platform.openai.com/docs/api-reference/responses/cancel (only background responses can be "
            "cancelled); docs/rules.md#known-deviations SGLang #38087",
     area="background",

@@ -1,5 +1,5 @@
 """Bad input is refused, not silently served: an unknown model, wrongly typed fields, an unknown
-previous_response_id. The error envelope of every 4xx is also judged by the errors.* exchange checks; these
+previous_response_id. The error envelope of every 4xx is judged by the errors.* exchange checks, once; these
 checks say that the request had to fail at all, and with which status OpenAI fails it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from conformance.verdicts import Level, Outcome, ok, violation
 @transcript_check(
     id="bad_input.unknown-model-rejected",
     level=Level.SHOULD,
-    requirement="A request naming a model the endpoint does not serve is refused with a 4xx error envelope.",
+    requirement="A request naming a model the endpoint does not serve is refused with a 4xx.",
     source="OpenAI recordings (400 model_not_found). SHOULD: single-model servers that answer with their one "
            "model do not break a client, but they hide a configuration mistake",
     area="bad_input",
@@ -27,7 +27,7 @@ def unknown_model_rejected(t: Transcript) -> Outcome | None:
     id="bad_input.wrong-type-rejected",
     level=Level.MUST,
     requirement="A request with a wrongly typed field (max_output_tokens as a string, input as a number) is "
-                "refused with a 4xx error envelope.",
+                "refused with a 4xx.",
     source="https://platform.openai.com/docs/api-reference/responses/create (OpenAI answers 400 invalid_type); "
            "docs/rules.md#verdicts silent acceptance",
     area="bad_input",

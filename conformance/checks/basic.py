@@ -56,7 +56,8 @@ def _nonce_in_answer(t: Transcript, origin: str) -> Outcome:
     id="basic.echo",
     level=Level.MUST,
     requirement="Asked to repeat a code word given in a string input, the answer contains it.",
-    source="docs/rules.md#verdicts nonce checks (a model-dependent sanity check that the input reaches the model)",
+    source="https://platform.openai.com/docs/api-reference/responses/create (input: what the model answers); "
+           "docs/rules.md#verdicts nonce checks (a model-dependent sanity check that the input reaches the model)",
     area="basic",
     scenarios=("basic.string-input",),
     model_dependent=True,
@@ -69,7 +70,9 @@ def echo(t: Transcript) -> Outcome | None:
     id="basic.roles-reach-model",
     level=Level.MUST,
     requirement="Code words given only in a system and a developer message reach the model and show in its answer.",
-    source="docs/rules.md#verdicts nonce checks: system/developer messages silently dropped; model-dependent",
+    source="https://platform.openai.com/docs/api-reference/responses/create (input: messages "
+           "with role system or developer); "
+           "docs/rules.md#verdicts nonce checks: system/developer messages silently dropped; model-dependent",
     area="basic",
     scenarios=("basic.message-roles",),
     model_dependent=True,
@@ -89,7 +92,9 @@ def roles_reach_model(t: Transcript) -> Outcome | None:
     id="basic.instructions-reach-model",
     level=Level.MUST,
     requirement="A code word given only in `instructions` shows in the answer (instructions are not ignored).",
-    source="docs/rules.md#verdicts nonce checks: `instructions` silently ignored; model-dependent",
+    source="https://platform.openai.com/docs/api-reference/responses/create (instructions: "
+           "a system message inserted into the model's context); "
+           "docs/rules.md#verdicts nonce checks: `instructions` silently ignored; model-dependent",
     area="basic",
     scenarios=("basic.instructions",),
     model_dependent=True,

@@ -14,7 +14,9 @@ from conformance.verdicts import Level, Outcome, error, ok, skip, violation
 
 AREA = "concurrency"
 SCENARIOS = ("concurrency.parallel",)
-SOURCE = "issue 11: a server answering 4 of 6 parallel requests with HTTP 500 and one with a stray function call"
+SOURCE = ("https://platform.openai.com/docs/api-reference/responses/create (each request returns the Response it "
+          "created); issue 11: a server answering 4 of 6 parallel requests with HTTP 500 and one with a stray "
+          "function call")
 
 
 def _parallel(t: Transcript) -> list[Exchange]:

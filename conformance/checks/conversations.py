@@ -135,8 +135,7 @@ def context_carried(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="conversations.exclusive-with-previous",
     level=Level.MUST,
-    requirement="A create that sets both `conversation` and `previous_response_id` is rejected with a 4xx and "
-                "an error envelope.",
+    requirement="A create that sets both `conversation` and `previous_response_id` is rejected with a 4xx.",
     source=f"{CREATE_DOCS} (previous_response_id: cannot be used in conjunction with conversation)",
     area=AREA,
     scenarios=SCENARIOS,

@@ -102,7 +102,8 @@ def code_string(ex: Exchange) -> Outcome | None:
         return None
     code = err["code"]
     if isinstance(code, int) and not isinstance(code, bool):
-        return violation(f"error.code is the number {code}", got=code)
+        return violation(f"error.code is the number {code}; OpenAI sends a string code (e.g. 'invalid_type') or null",
+                         got=code)
     return ok()
 
 

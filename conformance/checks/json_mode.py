@@ -78,8 +78,8 @@ def json_object(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="json_mode.invalid-format-rejected",
     level=Level.MUST,
-    requirement="An invalid text.format (json_schema without a schema; an unknown type) is refused with a 4xx "
-                "error envelope, not silently ignored.",
+    requirement="An invalid text.format (json_schema without a schema; an unknown type) is refused with a 4xx, "
+                "not silently ignored.",
     source="https://platform.openai.com/docs/api-reference/responses/create (text.format); docs/rules.md#verdicts "
            "silent acceptance",
     area="json_mode",

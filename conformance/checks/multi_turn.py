@@ -170,7 +170,7 @@ def instructions_not_inherited(t: Transcript) -> Outcome | None:
     id="multi_turn.unstored-not-found",
     level=Level.MUST,
     requirement="previous_response_id naming a response created with store: false is refused with a 4xx "
-                "error envelope (400 or 404), not served.",
+                "(400 or 404), not served.",
     source="https://platform.openai.com/docs/api-reference/responses/create (store); docs/rules.md#real-traffic errors "
            "(store: false silently ignored, or a continuation without its context)",
     area="multi_turn",

@@ -43,7 +43,15 @@ def _asked(ex: Exchange) -> dict[str, Any] | None:
 
 
 def _creates(t: Transcript) -> list[Exchange]:
-    return [ex for ex in t.exchanges if _asked(ex) is not None]
+    """Every request with reasoning: the borrowed one (reasoning.effort's answer) first, then the scenario's own."""
+    return [ex for ex in [*t.borrowed.values(), *t.exchanges] if _asked(ex) is not None]
+
+
+def _turn1(t: Transcript) -> list[Exchange]:
+    """Turn 1 of a two-turn scenario; when the scenario stopped before it because reasoning.effort's answer
+    (borrowed as `reasoned`) held no reasoning item, that answer, so the verdict says why."""
+    probe = t.step("reasoned")
+    return t.steps("turn1") or ([probe] if probe is not None else [])
 
 
 def reasoning_items(ex: Exchange) -> list[tuple[str, dict[str, Any]]]:
@@ -191,7 +199,7 @@ def reasoning_tokens(t: Transcript) -> Outcome | None:
     scenarios=TWO_TURNS,
 )
 def encrypted_content(t: Transcript) -> Outcome | None:
-    steps, why = _answered(t, t.steps("turn1"))
+    steps, why = _answered(t, _turn1(t))
     if why:
         return why
     for ex in steps:
@@ -214,7 +222,7 @@ def encrypted_content(t: Transcript) -> Outcome | None:
     scenarios=TWO_TURNS,
 )
 def items_accepted(t: Transcript) -> Outcome | None:
-    _, why = _answered(t, t.steps("turn1"))
+    _, why = _answered(t, _turn1(t))
     if why:
         return why
     second = t.step("turn2")

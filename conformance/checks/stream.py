@@ -16,7 +16,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from conformance import fielddates, schemas
-from conformance.exchange import Exchange
+from conformance.exchange import SERVER_CLOSED_NOTE, Exchange
 from conformance.registry import stream_check
 from conformance.sse import ParsedStream, SSEEvent
 from conformance.streamstate import StreamState
@@ -260,6 +260,7 @@ class StreamModel(StreamState):
         self.findings: dict[str, tuple[Finding, int]] = {}  # rule -> (first violation, how many)
         self.sequence = _Sequence(self.resumed_after)
         self.first_response: tuple[SSEEvent, dict[str, Any]] | None = None  # first Response's STABLE_RESPONSE_KEYS
+        self.server_closed = next((n for n in ex.notes if n.startswith(SERVER_CLOSED_NOTE)), None)
 
     def feed(self, ev: SSEEvent) -> None:
         if not isinstance(ev.json, dict):
@@ -646,7 +647,8 @@ def response_id_stable(m: StreamModel) -> Outcome | None:
     "stream.terminal-event", Level.MUST,
     "A stream ends with exactly one response.completed, response.incomplete or response.failed; "
     "an error event may come only right before response.failed.",
-    "docs/rules.md#stream-grammar; vLLM #38190 (stream ends without response.failed on error); truncated or hung streams",
+    "docs/rules.md#stream-grammar; vLLM #38190 (stream ends without response.failed on error); truncated or hung streams; "
+    "docs/rules.md#streams-cut-by-the-server (gpt-oss's server drops the connection mid-stream)",
 )
 def terminal_event(m: StreamModel) -> Outcome | None:
     for err in m.errors:
@@ -658,9 +660,10 @@ def terminal_event(m: StreamModel) -> Outcome | None:
     if not m.terminals:
         last = m.last_event
         after = f"after {_where(last)}" if last else "with no events"
+        how = f"{m.server_closed}: " if m.server_closed else ""
         return violation(
-            f"the stream ended {after} without response.completed, response.incomplete or response.failed "
-            "(truncated or hung)", **(_at(last) if last else {}),
+            f"{how}the stream ended {after} without response.completed, response.incomplete or response.failed "
+            "(truncated or hung)", **(_at(last) if last else {}), server_closed=bool(m.server_closed),
         )
     if len(m.terminals) > 1:
         listed = ", ".join(_where(e) for e in m.terminals)

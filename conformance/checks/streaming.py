@@ -23,7 +23,8 @@ def streamed_text(ex: Exchange) -> str:
     id="streaming.echo",
     level=Level.MUST,
     requirement="Asked to repeat a code word, the streamed answer contains it.",
-    source="docs/rules.md#verdicts nonce checks; model-dependent",
+    source="https://platform.openai.com/docs/api-reference/responses-streaming (the streamed response is the "
+           "model's answer to the input); docs/rules.md#verdicts nonce checks; model-dependent",
     area="streaming",
     scenarios=("streaming.text",),
     model_dependent=True,

@@ -213,7 +213,8 @@ def output_accepted(t: Transcript) -> Outcome | None:
     level=Level.MUST,
     requirement="The answer after a function_call_output uses it: a code word in the tool output shows in "
                 "the answer.",
-    source="docs/rules.md#verdicts nonce checks (function_call_output dropped); model-dependent",
+    source="https://platform.openai.com/docs/guides/function-calling (the function_call_output is given to the "
+           "model); docs/rules.md#verdicts nonce checks (function_call_output dropped); model-dependent",
     area="tools",
     scenarios=("tools.round-trip",),
     model_dependent=True,
@@ -298,8 +299,8 @@ def streamed_argument_events(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="tools.chat-shape-rejected",
     level=Level.SHOULD,
-    requirement="A tool in the chat-completions shape {type: function, function: {...}} is refused with a 4xx "
-                "error envelope, as OpenAI does (400, tools[0].name missing).",
+    requirement="A tool in the chat-completions shape {type: function, function: {...}} is refused with a 4xx, "
+                "as OpenAI does (400, tools[0].name missing).",
     source="docs/rules.md#known-deviations gateways (seed 001): accepted by gateways, rejected by OpenAI",
     area="tools",
     scenarios=("tools.chat-shape",),

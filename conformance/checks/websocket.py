@@ -36,19 +36,25 @@ def _upgrade(t: Transcript, socket: str = "socket") -> Outcome | None:
         return error("the scenario recorded no WebSocket upgrade")
     if ex.status == 101:
         return None
-    refusal = _refusal(t, socket, ex)
+    probe = t.step(f"{socket}.probe")  # GET /models with the same key, after a 401/403 or an unanswered close
+    refusal = _refusal(t, socket, ex, probe)
     if refusal is not None:
         return refusal
+    seen = f" (GET /v1/models with the same key: {_answer(probe)})" if probe is not None else ""
     if ex.status is None:
         what = ex.transport_error or "the server closed the connection without answering"
-        probe = t.step(f"{socket}.probe")
-        seen = f" (GET /v1/models with the same key: {_answer(probe)})" if probe is not None else ""
         return error(f"WebSocket upgrade: {what}{seen}", step=ex.label)
     if ex.status >= 500:
         return violation(f"the WebSocket upgrade was answered with HTTP {ex.status}", step=ex.label, status=ex.status)
+    if probe is not None and probe.status in (401, 403):  # the key fails over HTTP too: that is the problem
+        return error(f"the WebSocket upgrade was answered with HTTP {ex.status}{seen}; check the API key and "
+                     "headers", step=ex.label, status=ex.status)
+    if ex.status == 403 and ex.response.body is None and not (ex.response.text or "").strip():
+        # A bare 403 (no error body) is how a Starlette/uvicorn server with no WebSocket route refuses every upgrade
+        # (vLLM 0.32 does: docs/compatibility.md); a refused key comes with an error body, as on the HTTP routes.
+        return unsupported("WebSocket mode refused: the upgrade was answered with a bare HTTP 403 (no WebSocket "
+                           "route)", step=ex.label, status=ex.status)
     if ex.status in (401, 403, 429):  # says nothing about WebSocket mode itself (as for HTTP steps)
-        probe = t.step(f"{socket}.probe")
-        seen = f" (GET /v1/models with the same key: {_answer(probe)})" if probe is not None else ""
         return error(f"the WebSocket upgrade was answered with HTTP {ex.status}{seen}; check the API key, headers "
                      "and rate limits", step=ex.label, status=ex.status)
     return unsupported(f"WebSocket mode refused: the upgrade was answered with HTTP {ex.status}", step=ex.label,
@@ -59,25 +65,23 @@ def _answer(ex: Exchange) -> str:
     return f"HTTP {ex.status}" if ex.status is not None else (ex.transport_error or "no answer")
 
 
-def _refusal(t: Transcript, socket: str, ex: Exchange) -> Outcome | None:
+def _refusal(t: Transcript, socket: str, ex: Exchange, probe: Exchange | None) -> Outcome | None:
     """UNSUPPORTED when the server refused the upgrade (401/403, or closed the connection unanswered) while an
     authenticated HTTP request with the same key succeeded: WebSocket mode is refused, the key is fine."""
-    probe = t.step(f"{socket}.probe")
     if probe is None or not probe.ok:
         return None
     fine = f"while GET /v1/models with the same key answered HTTP {probe.status}, so the key is fine"
     if ex.status in (401, 403):
         empty = ex.response.body is None and not ex.response.text
         how = f"HTTP {ex.status} with {'an empty body' if empty else 'a body'}"
-        hint = (" (what FastAPI/Starlette answer on a route with no WebSocket handler)" if ex.status == 403 and empty
-                else "")
-        return unsupported(f"WebSocket mode refused: the upgrade was answered with {how}{hint}, {fine}",
-                           step=ex.label, status=ex.status, refused="http-status", probe=probe.status)
-    sockets = t.params.get("sockets") or {}
-    if ex.status is None and (sockets.get(socket) or {}).get("closed_unanswered"):
+        if ex.status == 403 and empty:
+            how += " (what FastAPI/Starlette answer on a route with no WebSocket handler)"
+        return unsupported(f"WebSocket mode refused: the upgrade was answered with {how}, {fine}", step=ex.label,
+                           status=ex.status, refused="http-status", probe=probe.status)
+    if ex.status is None and ((t.params.get("sockets") or {}).get(socket) or {}).get("closed_unanswered"):
         return unsupported("WebSocket mode refused: the server closed the connection without answering the upgrade "
-                           f"(as uvicorn-based servers without a WebSocket library have been seen to do), {fine}", step=ex.label,
-                           refused="closed-unanswered", probe=probe.status)
+                           f"(as uvicorn-based servers without a WebSocket library have been seen to do), {fine}",
+                           step=ex.label, refused="closed-unanswered", probe=probe.status)
     return None
 
 
@@ -418,8 +422,10 @@ def unstored_recall(t: Transcript) -> Outcome | None:
 )
 def unstored_socket_local(t: Transcript) -> Outcome | None:
     gate = _unstored_continued(t, "turn1", "turn2") or _upgrade(t, "fresh")
+    if gate and gate.kind is Kind.VIOLATION:
+        return skip("the new socket's upgrade failed; judged by websocket.upgrade", **dict(gate.evidence))
     if gate:
-        return gate if gate.kind is not Kind.VIOLATION else skip("the new socket's upgrade failed", **dict(gate.evidence))
+        return gate
     return _not_found(t, "fresh-turn", "a new socket's response.create continuing another socket's store: false "
                       "response", "was answered with a response: a store: false response outlived its socket")
 

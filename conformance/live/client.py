@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance import __version__
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse, now_iso
+from conformance.exchange import SERVER_CLOSED_NOTE, Exchange, RecordedRequest, RecordedResponse, now_iso
 from conformance.jsonsafe import loads as strict_json
 from conformance.live import deadline as _deadline
 from conformance.live import paths
@@ -215,6 +215,7 @@ class RecordingClient:
         text_of = codecs.getincrementaldecoder("utf-8")(errors="replace")
         offsets: list[float] = []
         cut: str | None = None  # a bound the suite enforced: keep only whole events, never blame the endpoint
+        closed: str | None = None  # the server dropped the stream: keep its whole events, and judge them
         try:
             meter = Meter(self.limits, resp.headers.get("content-encoding"), is_sse)
         except CapReached as exc:
@@ -236,6 +237,13 @@ class RecordingClient:
         except httpx.TimeoutException:
             where = "the stream sent nothing" if is_sse else "no bytes arrived"
             ex.transport_error = f"idle-timeout: {where} for {self.target.idle_timeout_s:g}s"
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if limit.expired:
+                pass
+            elif is_sse:  # no deadline, cap or timeout of the suite: the endpoint ended it (docs/rules.md#streams-cut-by-the-server)
+                closed = f"{SERVER_CLOSED_NOTE} ({_describe(exc)})"
+            else:
+                ex.transport_error = f"connection lost while reading the body ({_describe(exc)})"
         except httpx.HTTPError as exc:
             if not limit.expired:
                 what = "the stream broke off" if is_sse else "connection lost while reading the body"
@@ -246,18 +254,20 @@ class RecordingClient:
         chunks.clear()
         if cut is not None:
             ex.transport_error = cut
-            if is_sse:
-                data = data[:_end_of_last_event(data)]
+        if closed is not None:
+            ex.notes.append(closed)
+        if is_sse and (cut or closed):
+            data = data[:_end_of_last_event(data)]
         text = scrub(data.decode("utf-8", errors="replace"))
         if parser is not None:
-            if cut is None:
+            if cut is None and closed is None:
                 parser.feed(text_of.decode(b"", final=True))
                 parser.close(time.monotonic() - t0)
                 # The last event may be dispatched only at close (no trailing blank line).
                 while len(offsets) < len(parser.result.events):
                     offsets.append(time.monotonic() - t0)
             ex.response.sse = text
-            ex.event_offsets = offsets
+            ex.event_offsets = offsets  # whole events only: the parser dispatches an event at its blank line
             return
         if cut is not None:
             ex.response.text = text or None

@@ -38,6 +38,7 @@ class Target:
     idle_timeout_s: float = 30.0  # longest silence allowed inside a response or stream
     max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS  # every generation request is bounded
     trials: int = 1  # runs of each model-dependent scenario (pass@k / FLAKY)
+    server: str | None = None  # what answers, with its version ("vLLM 0.32.0"): the matrix's header row
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -60,7 +61,10 @@ class Target:
 
     def describe(self) -> dict[str, Any]:
         """What reports may say about the target (never the key)."""
-        return {"name": self.name, "base_url": self.base_url, "model": self.model}
+        out: dict[str, Any] = {"name": self.name, "base_url": self.base_url, "model": self.model}
+        if self.server:
+            out["server"] = self.server
+        return out
 
 
 def parse_header(raw: str) -> tuple[str, str]:
@@ -85,6 +89,7 @@ def load_targets_file(path: str | Path) -> list[Target]:
     known = {
         "base_url", "api_key_env", "model", "headers", "auth_header", "request_timeout_s",
         "connect_timeout_s", "idle_timeout_s", "max_output_tokens", "trials",
+        "server",
     }
     out = []
     for name, t in tables.items():

@@ -1,7 +1,9 @@
 """Reasoning: `reasoning: {effort, summary}` plain and streamed, a stateless multi-turn that passes reasoning
 items (with `encrypted_content`) back as input, `previous_response_id` after a reasoning turn, and a function
 call after reasoning answered statelessly. A model that does not reason answers without reasoning items; the
-checks then say so instead of failing (checks/reasoning.py)."""
+checks then say so instead of failing (checks/reasoning.py). The multi-turn scenarios first read
+reasoning.effort's answer and send nothing when it held no reasoning item: on a small server without a
+reasoning model that saves five generations that could show nothing."""
 
 from __future__ import annotations
 
@@ -29,11 +31,18 @@ def _remember(ctx: ScenarioContext, **requested: Any) -> None:
     ctx.params.update(reasoning=REASONING, **requested)
 
 
+def _returned(ex: Any) -> list[dict[str, Any]]:
+    """Every output item as returned, reasoning items included: what a stateless client sends back."""
+    resp = final_response(ex) if ex.ok else None
+    return [i for i in (resp or {}).get("output") or [] if isinstance(i, dict)]
+
+
 def _plant(ctx: ScenarioContext) -> dict[str, Any] | None:
     word = nonce("RSN")
     first = ctx.create("create", {"input": f"Remember this code word: {word}. Reply with OK.",
                                   "reasoning": REASONING, "max_output_tokens": _budget(ctx)})
-    return {"nonce": word, "id": response_id(first), "ok": first.ok}
+    reasoned = any(i.get("type") == "reasoning" for i in _returned(first))
+    return {"nonce": word, "id": response_id(first), "ok": first.ok, "reasoned": reasoned}
 
 
 # A stored reasoning turn that plants a code word: judged as a reasoning response, then continued.
@@ -60,7 +69,7 @@ def streamed(ctx: ScenarioContext) -> None:
           uses={REASONED: Use.READ})
 def previous_response(ctx: ScenarioContext) -> None:
     first = ctx.use(REASONED, label="turn1")
-    if not first or not first["ok"] or first["id"] is None:
+    if not first or not first["reasoned"] or first["id"] is None:
         return
     ctx.params.update(nonce=first["nonce"], turn1_id=first["id"])
     ctx.create("turn2", {"input": RECALL_QUESTION, "previous_response_id": first["id"], "reasoning": REASONING,
@@ -71,16 +80,19 @@ def _stateless(ctx: ScenarioContext, body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "store": False, "include": ENCRYPTED, "reasoning": REASONING, "max_output_tokens": _budget(ctx)}
 
 
-def _returned(ex: Any) -> list[dict[str, Any]]:
-    """Every output item as returned, reasoning items included: what a stateless client sends back."""
-    resp = final_response(ex) if ex.ok else None
-    return [i for i in (resp or {}).get("output") or [] if isinstance(i, dict)]
+def _reasons(ctx: ScenarioContext) -> bool:
+    """Whether reasoning.effort's answer held a reasoning item (borrowed as step `reasoned`)."""
+    probe = ctx.use(REASONED, label="reasoned")
+    return bool(probe and probe["reasoned"])
 
 
 @scenario("reasoning.stateless", "store: false with include [reasoning.encrypted_content]; turn 2 sends turn 1's "
-          "input and every output item (reasoning with its encrypted_content) back as input")
+          "input and every output item (reasoning with its encrypted_content) back as input",
+          uses={REASONED: Use.READ})
 def stateless(ctx: ScenarioContext) -> None:
     _remember(ctx, include=ENCRYPTED)
+    if not _reasons(ctx):
+        return
     opening = {"role": "user", "content": f"Remember this code word: {nonce('RSN')}. Reply with OK."}
     first = ctx.create("turn1", _stateless(ctx, {"input": [opening]}))
     if not _returned(first):
@@ -90,9 +102,12 @@ def stateless(ctx: ScenarioContext) -> None:
 
 
 @scenario("reasoning.function-call", "Reasoning with get_weather forced (store: false, encrypted reasoning); "
-          "turn 2 sends the reasoning item, the call and its function_call_output back as input")
+          "turn 2 sends the reasoning item, the call and its function_call_output back as input",
+          uses={REASONED: Use.READ})
 def function_call(ctx: ScenarioContext) -> None:
     _remember(ctx, include=ENCRYPTED, forced="get_weather")
+    if not _reasons(ctx):
+        return
     question = {"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}
     tools = {"tools": TOOLS}
     first = ctx.create("turn1", _stateless(ctx, {"input": [question], **tools,

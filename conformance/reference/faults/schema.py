@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from conformance.reference.faults.base import Fault, fault, on_responses, pair
-from conformance.reference.hooks import Reply
+from conformance.reference.faults.base import Fault, fault, on_responses, pair, per_event
+from conformance.reference.hooks import Event, Reply
 
 
 def _omit_nulls(response: dict[str, Any]) -> None:
@@ -54,7 +54,15 @@ def _dict_get(obj: dict[str, Any], *keys: str) -> Any:
     return obj
 
 
+def _misnamed_text_done(event: Event) -> Event:
+    if event.get("type") == "response.output_text.done":
+        event["type"] = "response.output_text.complete"  # not a member of the output_text family
+    return event
+
+
 FAULTS: list[Fault] = [
+    fault("text-done-misnamed", "`response.output_text.done` is sent as `response.output_text.complete`, a type "
+          "the output_text family does not define.", "synthetic", events=per_event(_misnamed_text_done)),
     pair("nulls-omitted", "Null `user`, `usage`, `error` and `incomplete_details` are left out of Responses.",
          "synthetic", on_responses(_omit_nulls)),
     pair("created-at-float", "`created_at` is a float (seconds plus a half).", "synthetic",

@@ -8,7 +8,7 @@ from typing import Callable
 from conformance.reference.faults.base import (
     Fault, LIFECYCLE_TYPES, drop_types, fault, per_event, renumber, responses, whole,
 )
-from conformance.reference.hooks import Event
+from conformance.reference.hooks import Chunk, Event
 
 
 def _swap_first(events: list[Event]) -> list[Event]:
@@ -20,6 +20,11 @@ def _after_terminal(events: list[Event]) -> list[Event]:
     extra = copy.deepcopy(events[1])
     extra["sequence_number"] = len(events)
     return events + [extra]
+
+
+def _drop_connection_midway(chunks: list[Chunk]) -> list[Chunk]:
+    """Half the stream, then the connection drops: no terminal event and no end of the chunked body."""
+    return chunks[:max(1, len(chunks) // 2)] + [Chunk("", abort=True)]
 
 
 def _drop_terminal(events: list[Event]) -> list[Event]:
@@ -153,6 +158,9 @@ FAULTS: list[Fault] = [
           events=whole(_after_terminal)),
     fault("stream-truncated", "The stream closes without a terminal event.", "synthetic",
           events=whole(_drop_terminal)),
+    fault("stream-server-closes", "Half-way through a stream the server drops the connection (no terminal event, "
+          "no end of the chunked body), as gpt-oss's server sometimes does.", "gpt-oss reference server",
+          chunks=_drop_connection_midway),
     fault("no-in-progress", "Streams skip `response.in_progress`: `response.created` is followed by the output.",
           "synthetic", events=drop_types("response.in_progress")),
     fault("text-delta-mismatch", "The first text delta differs from the text in the done events.", "synthetic",
