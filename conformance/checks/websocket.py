@@ -46,6 +46,9 @@ def _upgrade(t: Transcript, socket: str = "socket") -> Outcome | None:
         return error(f"WebSocket upgrade: {what}{seen}", step=ex.label)
     if ex.status >= 500:
         return violation(f"the WebSocket upgrade was answered with HTTP {ex.status}", step=ex.label, status=ex.status)
+    if probe is not None and probe.status in (401, 403):  # the key fails over HTTP too: that is the problem
+        return error(f"the WebSocket upgrade was answered with HTTP {ex.status}{seen}; check the API key and "
+                     "headers", step=ex.label, status=ex.status)
     if ex.status == 403 and ex.response.body is None and not (ex.response.text or "").strip():
         # A bare 403 (no error body) is how a Starlette/uvicorn server with no WebSocket route refuses every upgrade
         # (vLLM 0.32 does: docs/compatibility.md); a refused key comes with an error body, as on the HTTP routes.

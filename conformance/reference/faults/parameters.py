@@ -23,6 +23,12 @@ def _refuse_phase(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError 
     return None
 
 
+def _fail_sampling(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+    if "temperature" in body:
+        return ApiError(500, "The server had an error while processing your request.", type="server_error")
+    return None
+
+
 def _set_all(**values: Any) -> Any:
     def apply(response: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -38,6 +44,8 @@ def _bad_phase(item: dict[str, Any], response_status: str | None) -> None:
 FAULTS: list[Fault] = [
     fault("prompt-cache-key-refused", "`prompt_cache_key` is refused as an unknown parameter.", "synthetic",
           check_request=_refuse_cache_key),
+    fault("sampling-500", "A request setting `temperature` fails with 500.", "synthetic",
+          check_request=_fail_sampling),
     pair("sampling-not-echoed", "Responses echo `temperature: 1.0` and `top_p: 1.0` whatever was sent.",
          "synthetic", on_responses(_set_all(temperature=1.0, top_p=1.0))),
     pair("truncation-not-echoed", "Responses echo `truncation: disabled` whatever was sent.", "synthetic",
