@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -231,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="only install the servers' environments and convert the model (what .ci/run starts early)")
     ap.add_argument("--no-emulations", action="store_true", help="with --update: keep the emulation reports as they are")
     args = ap.parse_args(argv)
+    # A SIGTERM (CI's timeout, a user's kill) unwinds like Ctrl-C, so the servers' context managers stop their
+    # process groups instead of leaving vLLM or LiteLLM running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.prepare:
         return prepare()
     status = 0
