@@ -109,4 +109,4 @@ def test_only_known_deviations_elsewhere(run: ToolsRun) -> None:
 
 
 def test_the_run_is_bounded(run: ToolsRun) -> None:
-    assert run.wall_s < 120, run.wall_s
+    assert run.wall_s < 180, run.wall_s  # 15-25 s on a quiet machine, 110 s at a load average of 30

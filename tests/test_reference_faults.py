@@ -26,7 +26,7 @@ CLOCK = {"type": "function", "name": "get_time", "parameters": {"type": "object"
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
           "required": ["name", "age"], "additionalProperties": False}
 
-_IDS = re.compile(r"\b(?:resp|msg|fc|fco|ctc|conv|cmp)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
+_IDS = re.compile(r"\b(?:resp|msg|fc|fco|ctc|conv|cmp|rs)_[0-9a-f]{50}\b|\bcall_[A-Za-z0-9]{24}\b")
 _VOLATILE = re.compile(r'"(created_at|completed_at|obfuscation|encrypted_content)":\s*("[^"]*"|\d+)')
 
 
@@ -111,6 +111,7 @@ def _traffic(base: str) -> str:
             stream("bg-resume", "GET", f"/responses/{found.group(1)}", params={"stream": "true", "starting_after": 2})
         _surface_traffic(http, post, out)
         _tools_of_today_traffic(post, stream, out)
+        _reasoning_traffic(post, stream)
     _socket_traffic(base, out)
     with httpx.Client(base_url=base, timeout=httpx.Timeout(5.0, read=2.0), transport=_Dropped()) as http:
         _abandon_traffic(http, out)  # last: a server it harms may stay busy for a while
@@ -181,6 +182,19 @@ def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
         answers = list(pool.map(read_stream, [{**b, "stream": True} for b in bodies[:2]]))
     for i, answer in enumerate(answers):
         _record(out, f"parallel-stream-{i}", answer)
+
+
+def _reasoning_traffic(post: Any, stream: Any) -> None:
+    """Reasoning streamed and plain, its encrypted items passed back, and a continuation of a reasoning turn."""
+    asked = {"effort": "low", "summary": "auto"}
+    stream("reasoning-stream", "POST", "/responses", json={"model": MODEL, "input": "2 + 2?", "stream": True,
+                                                          "reasoning": asked})
+    first = post("reasoning", {"input": "Remember IBIS-777.", "reasoning": asked,
+                               "include": ["reasoning.encrypted_content"]})
+    if first.status_code == 200:
+        output = first.json().get("output", [])
+        post("reasoning-back", {"input": [*output, {"role": "user", "content": "again"}], "reasoning": asked})
+        post("reasoning-continued", {"input": "code?", "previous_response_id": first.json().get("id")})
 
 
 def _tools_of_today_traffic(post: Any, stream: Any, out: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from conformance.reference.errors import ApiError
+from conformance.reference.request import LOGPROBS_INCLUDE as LOGPROBS
 from conformance.reference.faults.base import Fault, fault, on_items, on_responses, pair, rewrite, set_field
 
 
@@ -57,7 +58,8 @@ FAULTS: list[Fault] = [
     pair("service-tier-unknown", "Responses carry `service_tier: \"standard\"`, which is no documented tier.",
          "synthetic", on_responses(set_field("service_tier", "standard"))),
     fault("logprobs-ignored", "`include: [message.output_text.logprobs]` is accepted and ignored (empty "
-          "logprobs).", "synthetic", rewrite_request=rewrite(include=lambda v: None)),
+          "logprobs).", "synthetic",
+          rewrite_request=rewrite(include=lambda v: [i for i in v if i != LOGPROBS] if isinstance(v, list) else v)),
     fault("obfuscation-always", "`stream_options.include_obfuscation: false` is ignored: deltas keep their "
           "`obfuscation` pad.", "synthetic", rewrite_request=rewrite(stream_options=lambda v: None)),
     fault("phase-refused", "Input messages carrying `phase` are refused with 400.", "synthetic",
