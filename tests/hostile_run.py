@@ -17,19 +17,20 @@ from pathlib import Path
 
 from tests.hostile_server import KEY, HostileServer
 
-# Per area, the few scenarios that meet its behaviours: creates, streams (both tiers), ids in paths (retrieve,
-# cancel, cleanup's delete), several requests in a row (cookies). Fewer exchanges keep the runs short.
-_BOTH_STREAMS = ("basic.string-input", "streaming.text", "sdk.stream")
+# Per area, the few scenarios that meet its behaviours: creates, streams (the suite's client and both SDK tiers),
+# ids in paths (retrieve, cancel, cleanup's delete), several requests in a row (cookies). Fewer exchanges keep the
+# runs short.
+_BOTH_STREAMS = ("basic.string-input", "streaming.text", "sdk.stream", "async_sdk.stream")
 AREA_SCENARIOS = {
     "transport": _BOTH_STREAMS,
     "http": ("basic.string-input", "streaming.text"),
-    "sse": ("streaming.text", "sdk.stream"),
+    "sse": ("streaming.text", "sdk.stream", "async_sdk.stream"),
     "json": ("basic.string-input", "streaming.text"),
     "size": _BOTH_STREAMS,
     "ids": ("storage.retrieve", "background.cancel"),
     "headers": ("basic.string-input",),
-    "rate-limit": ("basic.string-input", "sdk.stream"),
-    "redirect": ("basic.string-input", "sdk.stream"),
+    "rate-limit": ("basic.string-input", "sdk.stream", "async_sdk.stream"),
+    "redirect": ("basic.string-input", "sdk.stream", "async_sdk.stream"),
     "cookies": ("storage.retrieve",),
     "key-echo": _BOTH_STREAMS,
 }

@@ -95,3 +95,42 @@ def test_name_labels_the_target_in_the_report(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["target"]["name"] == "my-gateway"
     assert "my-gateway" in (tmp_path / "report.md").read_text()
+
+
+USER_ASYNC_TESTS = '''
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+async def answer():  # an async fixture without a marker: only auto mode runs it
+    await asyncio.sleep(0)
+    return 42
+
+
+async def test_unmarked(answer):  # no marker: auto mode runs it, strict mode would not
+    assert answer == 42 and asyncio.get_running_loop() is not None
+'''
+
+
+def test_a_user_project_in_pytest_asyncio_auto_mode_runs_as_before_beside_the_async_tier(tmp_path):
+    # The async tier's items are coroutines under pytest-asyncio, marked for strict mode (the suite's own); the
+    # user's project says auto mode. Run together, the user's unmarked async test and fixture still run, and the
+    # suite's async items pass: the suite changes no asyncio setting for anyone else.
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    (tmp_path / "test_user.py").write_text(USER_ASYNC_TESTS)
+    alone = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", "test_user.py"], tmp_path)
+    assert alone.returncode == 0 and "PASSED test_user.py::test_unmarked" in alone.stdout, alone.stdout + alone.stderr
+    strict = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", "-o", "asyncio_mode=strict",
+                   "test_user.py"], tmp_path)
+    assert "PASSED test_user.py::test_unmarked" not in strict.stdout  # what forcing strict mode would do to it
+    both = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", "test_user.py", str(SUITE),
+                 "--rc-report-dir", str(tmp_path / "r"), "-k", "test_unmarked or async_sdk.create::"], tmp_path,
+                timeout=180)
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert "PASSED test_user.py::test_unmarked" in both.stdout
+    suite_items = [line for line in both.stdout.splitlines() if "test_async_sdk.py::test_check[async_sdk.create::" in line]
+    assert suite_items and all(line.startswith("PASSED") for line in suite_items), both.stdout
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert {r["verdict"] for r in report["results"] if r["scenario"] == "async_sdk.create"} == {"PASS"}

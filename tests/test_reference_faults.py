@@ -46,7 +46,7 @@ def _record(out: list[str], label: str, resp: httpx.Response) -> httpx.Response:
 def _traffic(base: str) -> str:
     """One run of probes covering every feature a fault can touch, as normalised text."""
     out: list[str] = []
-    with httpx.Client(base_url=base, timeout=httpx.Timeout(5.0, read=1.0)) as http:
+    with httpx.Client(base_url=base, timeout=httpx.Timeout(5.0, read=1.0), transport=_Dropped()) as http:
         def post(label: str, body: dict[str, Any], **kw: Any) -> httpx.Response:
             return _record(out, label, http.post("/responses", json={"model": MODEL, **body}, **kw))
 
@@ -112,7 +112,30 @@ def _traffic(base: str) -> str:
         _surface_traffic(http, post, out)
         _tools_of_today_traffic(post, stream, out)
     _socket_traffic(base, out)
+    with httpx.Client(base_url=base, timeout=httpx.Timeout(5.0, read=2.0), transport=_Dropped()) as http:
+        _abandon_traffic(http, out)  # last: a server it harms may stay busy for a while
     return _normalise("\n".join(out))
+
+
+class _Dropped(httpx.HTTPTransport):
+    """A connection the server drops unanswered becomes a 599 answer in the traffic, not an exception."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except httpx.RemoteProtocolError as exc:
+            return httpx.Response(599, json={"dropped": str(exc)}, request=request)
+
+
+def _abandon_traffic(http: httpx.Client, out: list[str]) -> None:
+    """A stream left after its first bytes, then a create on the same client."""
+    body = {"model": MODEL, "input": "count to 30", "stream": True, "max_output_tokens": 16}
+    try:
+        with http.stream("POST", "/responses", json=body) as resp:
+            next(resp.iter_raw(), None)
+        _record(out, "after-abandon", http.post("/responses", json={"model": MODEL, "input": "hi"}))
+    except httpx.ReadTimeout:
+        out.append("## after-abandon <read timeout>")
 
 
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
@@ -120,7 +143,7 @@ TEXT_FILE = "data:text/plain;base64," + base64.b64encode(b"The code word is FILE
 
 
 def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
-    """compact, input_tokens, conversations, image and file input, and six creates at once."""
+    """compact, input_tokens, conversations, image and file input, six creates at once, two streams at once."""
     history = [{"role": "user", "content": "Keep ZEBRA-123"}, {"role": "assistant", "content": "OK"}]
     compacted = _record(out, "compact", http.post("/responses/compact", json={"model": MODEL, "input": history}))
     if compacted.status_code == 200:
@@ -148,6 +171,16 @@ def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
         answers = list(pool.map(lambda b: http.post("/responses", json=b), bodies))
     for i, answer in enumerate(answers):
         _record(out, f"parallel-{i}", answer)
+    def read_stream(body: dict[str, Any]) -> httpx.Response:
+        try:
+            return http.post("/responses", json=body)
+        except httpx.ReadTimeout:
+            return httpx.Response(598, text="<read timeout>")
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(read_stream, [{**b, "stream": True} for b in bodies[:2]]))
+    for i, answer in enumerate(answers):
+        _record(out, f"parallel-stream-{i}", answer)
 
 
 def _tools_of_today_traffic(post: Any, stream: Any, out: list[str]) -> None:

@@ -1,7 +1,8 @@
 """The SDK tier with the lowest and the newest openai-python that pyproject.toml allows.
 
 Each release is installed with pip into a throwaway directory placed first on PYTHONPATH (the pip cache makes
-this a few seconds), and the SDK scenarios run against the embedded reference server: all must PASS.
+this a few seconds), and the SDK scenarios of both tiers (sync OpenAI, async AsyncOpenAI) run against the embedded
+reference server: all must PASS.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
+
+from conformance.live.runner import select_scenarios
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,10 +52,12 @@ def test_sdk_tier_passes_with_each_end_of_the_openai_range(tmp_path, which):
                              capture_output=True, text=True, timeout=60).stdout.strip()
     if which == "lowest":
         assert Version(version) == Version(lowest(req))
-    proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--scenario", "sdk.create", "--scenario",
-                           "sdk.stream", "--scenario", "sdk.parse", "--report-dir", str(tmp_path / "r"), "-q"],
+    scenarios = [s.id for s in select_scenarios() if s.family in ("sdk", "async_sdk")]
+    proc = subprocess.run([sys.executable, "-m", "conformance", "run", *(a for s in scenarios for a in ("--scenario", s)),
+                           "--report-dir", str(tmp_path / "r"), "-q"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, f"openai {version}: {proc.stdout}{proc.stderr}"
     report = json.loads((tmp_path / "r" / "report.json").read_text())
-    sdk = [r for r in report["results"] if r["check_id"].startswith("sdk.")]
-    assert sdk and all(r["verdict"] == "PASS" for r in sdk), (version, sdk)
+    sdk = [r for r in report["results"] if r["check_id"].startswith(("sdk.", "async_sdk."))]
+    assert {r["scenario"] for r in sdk} == set(scenarios), (version, sdk)
+    assert all(r["verdict"] == "PASS" for r in sdk), (version, sdk)

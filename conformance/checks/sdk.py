@@ -14,6 +14,7 @@ from conformance.verdicts import Level, Outcome, error, ok, skip, violation
 # Exceptions that mean the SDK never got an answer: the suite cannot judge (ERROR), not a FAIL.
 NO_ANSWER = ("openai.APIConnectionError", "openai.APITimeoutError", "openai._exceptions.APIConnectionError",
              "openai._exceptions.APITimeoutError")
+_RATE_LIMITED = ("openai.RateLimitError", "openai._exceptions.RateLimitError")
 
 
 def failed(facts: Any, call: str, step: str | None, ex: Exchange | None = None) -> Outcome | None:
@@ -28,6 +29,8 @@ def failed(facts: Any, call: str, step: str | None, ex: Exchange | None = None) 
     evidence = {"exception": exc, "step": step} if step else {"exception": exc}
     if exc in NO_ANSWER:
         return error(f"{call}: the SDK got no answer ({exc}: {facts.get('message')})", **evidence)
+    if exc in _RATE_LIMITED:  # the run's retry budget was spent: not the SDK's problem (docs/rules.md#verdicts)
+        return error(f"{call}: rate limited ({facts.get('message')})", **evidence)
     cut = cut_by_suite(ex)
     if cut:
         # The SDK raises on a response that did not finish (the stream helper wants response.completed, parse()

@@ -74,6 +74,7 @@ class _Server:
         self.conversations = Conversations()
         self.in_flight: list[dict[str, Any]] = []  # create bodies being held (only with an overlap hook)
         self.shared_socket_cache: dict[str, list[ResponseRecord]] = {}  # only with the ws-unstored-cache-shared fault
+        self.busy_until = 0.0  # loop time until which creates wait (ConnectionPolicy.abandoned_blocks_s)
 
     # Replies ---------------------------------------------------------------------------------------------
 
@@ -123,22 +124,29 @@ class _Server:
     async def _write(self, chunks: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:
         # Chunks due at the same moment go out in one write: many tiny writes cost a delayed ACK each.
         pending = ""
-        async for chunk in chunks:
-            if chunk.delay or chunk.hang:
-                if pending:
-                    yield pending.encode("utf-8")
-                    pending = ""
-                await asyncio.sleep(chunk.delay)
-            if chunk.hang:
-                await asyncio.sleep(self.settings.hang_limit)
-                return
-            if chunk.abort:
-                if pending:
-                    yield pending.encode("utf-8")
-                raise ConnectionDropped("the stream is cut by a fault")  # uvicorn drops the connection mid-body
-            pending += chunk.text
-        if pending:
-            yield pending.encode("utf-8")
+        ended = False
+        try:
+            async for chunk in chunks:
+                if chunk.delay or chunk.hang:
+                    if pending:
+                        yield pending.encode("utf-8")
+                        pending = ""
+                    await asyncio.sleep(chunk.delay)
+                if chunk.hang:
+                    await asyncio.sleep(self.settings.hang_limit)
+                    return
+                if chunk.abort:
+                    if pending:
+                        yield pending.encode("utf-8")
+                    raise ConnectionDropped("the stream is cut by a fault")  # uvicorn drops the connection mid-body
+                pending += chunk.text
+            if pending:
+                yield pending.encode("utf-8")
+            ended = True
+        finally:
+            policy = self.hooks.connection
+            if not ended and policy and policy.abandoned_blocks_s:  # the client left before the end
+                self.busy_until = asyncio.get_running_loop().time() + policy.abandoned_blocks_s
 
     # Routes ----------------------------------------------------------------------------------------------
 
@@ -153,6 +161,7 @@ class _Server:
 
     async def create(self, request: Request) -> Response:
         body = await json_body(request)
+        await self._wait_while_busy()
         if self.hooks.overlap and isinstance(body, dict):
             body = await self._overlapping(body)
         rec, events = self.prepare(body, request.headers)
@@ -198,6 +207,16 @@ class _Server:
         if req.conversation:
             self.conversations.append(req.conversation, rec.context)
         return rec, events
+
+    async def _wait_while_busy(self) -> None:
+        """ConnectionPolicy.abandoned_blocks_s: wait out the busy time an abandoned stream left behind."""
+        wait = self.busy_until - asyncio.get_running_loop().time()
+        if wait <= 0:
+            return
+        try:
+            await asyncio.sleep(wait)
+        except asyncio.CancelledError:  # the server is shutting down: answer rather than end in a traceback
+            raise ApiError(503, "The server is shutting down.", type="server_error") from None
 
     async def _overlapping(self, body: dict[str, Any]) -> dict[str, Any]:
         """Hold the create briefly among the others in flight, then let the overlap hook see them."""

@@ -73,6 +73,17 @@ class SocketPolicy:
 
 
 @dataclass(frozen=True)
+class ConnectionPolicy:
+    """How HTTP connections deviate (False/None: as the clean server, which keeps connections alive and serves
+    each request on its own)."""
+
+    drop_reused: bool = False  # a connection that answered a request is closed, unanswered, when the next arrives
+    # Seconds that a stream its client left before the end keeps the server busy: every create arriving meanwhile
+    # waits until then, as a server whose one slot goes on generating for nobody.
+    abandoned_blocks_s: float | None = None
+
+
+@dataclass(frozen=True)
 class Hooks:
     rewrite_request: RewriteRequest | None = None  # the raw POST body, before validation
     check_request: CheckRequest | None = None  # extra refusals, before validation
@@ -84,6 +95,7 @@ class Hooks:
     content_type: str | None = None  # of SSE bodies
     overlap: OverlapHook | None = None  # creates that overlap in time (concurrency faults)
     socket: SocketPolicy | None = None  # WebSocket mode
+    connection: ConnectionPolicy | None = None  # keep-alive connections and abandoned streams
 
 
 def _chain(funcs: list[Callable[..., Any]]) -> Callable[..., Any] | None:
@@ -118,6 +130,7 @@ def compose(hooks: Sequence[Hooks]) -> Hooks:
 
     content_types = present("content_type")
     sockets = present("socket")
+    connections = present("connection")
     return Hooks(
         rewrite_request=_chain(present("rewrite_request")),
         check_request=_first_error(present("check_request")),
@@ -129,4 +142,5 @@ def compose(hooks: Sequence[Hooks]) -> Hooks:
         content_type=content_types[-1] if content_types else None,
         overlap=_chain(present("overlap")),
         socket=sockets[-1] if sockets else None,
+        connection=connections[-1] if connections else None,
     )

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import httpx
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from conformance.reference.app import Settings, create_app
 from conformance.reference.catalogue import resolve_hooks
@@ -54,8 +55,9 @@ class ReferenceServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it: no delayed-ACK stalls
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
+        policy = self.settings.hooks.connection
         config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="off",
-                                ws="websockets-sansio",
+                                ws="websockets-sansio", http=_DropsReused if policy and policy.drop_reused else "auto",
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         server = self._server
@@ -91,3 +93,20 @@ class ReferenceServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+class _DropsReused(H11Protocol):
+    """A connection that closes, unanswered, when a request arrives after it answered one: a server (or a proxy)
+    that keeps the connection open without saying Connection: close, yet will not serve a second request on it."""
+
+    answered = False
+
+    def on_response_complete(self) -> None:
+        self.answered = True
+        super().on_response_complete()
+
+    def data_received(self, data: bytes) -> None:
+        if self.answered:
+            self.transport.close()
+            return
+        super().data_received(data)

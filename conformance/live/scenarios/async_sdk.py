@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import itertools
+import sys
 import time
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -28,6 +30,7 @@ from conformance.live.scenarios.sdk import Sky, client_options, new_exchange, re
 from conformance.redact import scrub
 
 PARALLEL = 4  # streams at once through one client
+SHORT = 16  # max_output_tokens where the text does not matter (keepalive, abandon): quick on a real model
 KEEPALIVE_REQUESTS = 4  # sequential creates on one pooled client
 POISON_FLOOR_S = 5.0  # the request after an abandoned stream gets at least this long (or 4x the same request before)
 INSTRUCTIONS = "Repeat the code word the user gives you, exactly, and nothing else."
@@ -55,6 +58,9 @@ class _Bound:
 
     async def run(self, step: Awaitable[Any]) -> Any:
         try:
+            if sys.version_info >= (3, 11):  # in this task: an async generator is never stepped from another one
+                async with asyncio.timeout(self.left()):
+                    return await step
             return await asyncio.wait_for(step, self.left())
         except asyncio.TimeoutError:
             self.expired = True
@@ -128,7 +134,8 @@ class _AsyncTee(httpx2.AsyncByteStream):
         self._broken = reason
 
     async def aclose(self) -> None:
-        abandoned = self._on_abandon is not None and not self._done and self._broken is None
+        # A rate-limit answer about to be retried is discarded, not abandoned: the retry's answer is the stream.
+        abandoned = self._on_abandon is not None and not self.discard and not self._done and self._broken is None
         if not self._closed and not self.discard and not abandoned and self._broken is None:
             try:
                 async for _ in self._read():
@@ -183,8 +190,9 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
             ex.elapsed_s = time.monotonic() - t0
             raise httpx2.ReadTimeout(ex.transport_error, request=request) from None
         except httpx2.HTTPError as exc:
-            kind = "timeout" if isinstance(exc, httpx2.TimeoutException) else "connect failed"
-            ex.transport_error = f"{kind}: {scrub(str(exc))}"
+            # A pooled connection may break on reuse, after it connected: "connection failed", not "connect".
+            kind = "timeout" if isinstance(exc, httpx2.TimeoutException) else "connection failed"
+            ex.transport_error = f"{kind}: {exc.__class__.__name__}" + (f" ({scrub(str(exc))})" if str(exc) else "")
             ex.elapsed_s = time.monotonic() - t0
             raise
         except asyncio.CancelledError:
@@ -236,20 +244,24 @@ async def attempt(call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
         return failure(exc)
 
 
-def _run(ctx: ScenarioContext, steps: int,
-         body: Callable[[openai.AsyncOpenAI, AsyncRecordingTransport], Awaitable[None]]) -> None:
-    """Run ``body`` on a fresh event loop with one client; the whole scenario gets ``steps`` exchanges' time."""
+def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], Awaitable[None]]) -> None:
+    """Run ``body`` on a fresh event loop with one client; the whole scenario gets ``steps`` exchanges' time.
+    What ``body`` raises is the SDK's outcome (``params["sdk"]``)."""
 
     async def main() -> None:
         transport = AsyncRecordingTransport(ctx)
         client = async_client(ctx, transport)
         try:
-            await asyncio.wait_for(body(client, transport), steps * ctx.target.request_timeout_s + 5)
-        except asyncio.TimeoutError:
-            ctx.params.setdefault("sdk", failure(asyncio.TimeoutError()))
+            await asyncio.wait_for(body(client), steps * ctx.target.request_timeout_s + 5)
+        except Exception as exc:  # whatever the SDK raised (or the scenario's deadline) is the finding
+            ctx.params["sdk"] = failure(exc)
         finally:
             await asyncio.wait_for(client.close(), 10)
         ctx.params["connections"] = transport.connections
+        # Streams left half-way (or broken) leave async generators in reference cycles. Collected here, they are
+        # closed on this loop; collected later, in another thread, they would print "Exception ignored".
+        gc.collect()
+        await asyncio.sleep(0)
 
     asyncio.run(main())
 
@@ -260,26 +272,19 @@ def _words(body: dict[str, Any]) -> dict[str, Any]:
 
 @scenario("async_sdk.create", "AsyncOpenAI: await client.responses.create with a string input")
 def create(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         label("create")
         r = await client.responses.create(model=ctx.model, input="Say hello.",
                                           max_output_tokens=ctx.target.max_output_tokens)
         ctx.params["sdk"] = {"ok": True, "id": r.id, "status": r.status, "output_text": r.output_text}
 
-    _run(ctx, 1, lambda c, t: _store(ctx, body(c, t)))
-
-
-async def _store(ctx: ScenarioContext, step: Awaitable[None]) -> None:
-    try:
-        await step
-    except Exception as exc:
-        ctx.params["sdk"] = failure(exc)
+    _run(ctx, 1, body)
 
 
 @scenario("async_sdk.stream", "AsyncOpenAI: async with client.responses.stream(), async for over the events, "
           "then get_final_response()", streams=True)
 def stream(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         label("stream")
         async with client.responses.stream(model=ctx.model, input="Say hello.",
                                            max_output_tokens=ctx.target.max_output_tokens) as s:
@@ -290,13 +295,13 @@ def stream(ctx: ScenarioContext) -> None:
         ctx.params["sdk"] = {"ok": True, "events": events, "id": final.id, "status": final.status,
                              "output_text": final.output_text}
 
-    _run(ctx, 1, lambda c, t: _store(ctx, body(c, t)))
+    _run(ctx, 1, body)
 
 
 @scenario("async_sdk.create-stream", "AsyncOpenAI: client.responses.create(stream=True), async for over the events",
           streams=True)
 def create_stream(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         label("stream")
         types: list[str] = []
         async with await client.responses.create(model=ctx.model, input="Say hello.", stream=True,
@@ -306,12 +311,12 @@ def create_stream(ctx: ScenarioContext) -> None:
         ctx.params["sdk"] = {"ok": True, "events": len(types), "first": types[0] if types else None,
                              "last": types[-1] if types else None}
 
-    _run(ctx, 1, lambda c, t: _store(ctx, body(c, t)))
+    _run(ctx, 1, body)
 
 
 @scenario("async_sdk.parse", "AsyncOpenAI: await client.responses.parse(text_format=<pydantic model>)")
 def parse(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         label("parse")
         r = await client.responses.parse(
             model=ctx.model, text_format=Sky, max_output_tokens=max(ctx.target.max_output_tokens, 64),
@@ -322,13 +327,13 @@ def parse(ctx: ScenarioContext) -> None:
                              "parsed_ok": isinstance(parsed, Sky),
                              "parsed": parsed.model_dump() if isinstance(parsed, Sky) else repr(parsed)[:200]}
 
-    _run(ctx, 1, lambda c, t: _store(ctx, body(c, t)))
+    _run(ctx, 1, body)
 
 
 @scenario("async_sdk.retrieve", "AsyncOpenAI: create a stored response, then client.responses.retrieve(id) on the "
           "same client")
 def retrieve(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         label("create")
         made = await attempt(_create_facts(client.responses.create(
             model=ctx.model, input="Say hello.", max_output_tokens=ctx.target.max_output_tokens)))
@@ -375,7 +380,7 @@ def parallel(ctx: ScenarioContext) -> None:
     words = [nonce("ASY") for _ in range(PARALLEL + 1)]
     ctx.params["nonces"] = {"alone": words[0], **{f"parallel-{i}": w for i, w in enumerate(words[1:])}}
 
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         label("alone")
         ctx.params["streams"] = {"alone": await attempt(_stream_facts(client, ctx, words[0]))}
 
@@ -392,12 +397,13 @@ def parallel(ctx: ScenarioContext) -> None:
 @scenario("async_sdk.keepalive", f"AsyncOpenAI with max_retries=0: {KEEPALIVE_REQUESTS} creates one after the "
           "other on one client, so later ones reuse its pooled keep-alive connections")
 def keepalive(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         outcomes: list[dict[str, Any]] = []
         for i in range(KEEPALIVE_REQUESTS):
             label(f"request-{i + 1}")
             outcomes.append(await attempt(_create_facts(client.responses.create(
-                model=ctx.model, input="Say hello.", store=False, max_output_tokens=ctx.target.max_output_tokens))))
+                model=ctx.model, input="Say hello.", store=False,
+                max_output_tokens=min(SHORT, ctx.target.max_output_tokens)))))
         ctx.params["requests"] = outcomes
 
     _run(ctx, KEEPALIVE_REQUESTS, body)
@@ -412,12 +418,29 @@ async def _leave_at_first_delta(client: openai.AsyncOpenAI, request: dict[str, A
     return {"left_half_way": False}
 
 
+async def _within(ctx: ScenarioContext, call: Awaitable[dict[str, Any]], bound: float) -> dict[str, Any]:
+    """``call``'s result if it ends within ``bound`` seconds, not counting the time the run-wide rate-limit gate
+    paused it (a 429 is waited out, not blamed); asyncio.TimeoutError (the call cancelled) otherwise."""
+    task = asyncio.ensure_future(call)
+    gate = ctx.client.gate
+    paused_before, t0 = gate.waited_s, time.monotonic()
+    while True:
+        left = t0 + bound + (gate.waited_s - paused_before) - time.monotonic()
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, min(left, 0.5)))
+        if done:
+            return task.result()
+        if left <= 0:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise asyncio.TimeoutError
+
+
 @scenario("async_sdk.abandon", "AsyncOpenAI: a create (timed), a stream left at its first text delta (break out of "
           "async for), then the same create again on the same client", streams=True)
 def abandon(ctx: ScenarioContext) -> None:
-    async def body(client: openai.AsyncOpenAI, transport: AsyncRecordingTransport) -> None:
+    async def body(client: openai.AsyncOpenAI) -> None:
         request = {"model": ctx.model, "input": "Say hello.", "store": False,
-                   "max_output_tokens": ctx.target.max_output_tokens}
+                   "max_output_tokens": min(SHORT, ctx.target.max_output_tokens)}
         label("before")
         t0 = time.monotonic()
         ctx.params["before"] = await attempt(_create_facts(client.responses.create(**request)))
@@ -434,8 +457,7 @@ def abandon(ctx: ScenarioContext) -> None:
         ctx.params["after_bound_s"] = round(bound, 3)
         t0 = time.monotonic()
         try:
-            ctx.params["after"] = await asyncio.wait_for(
-                attempt(_create_facts(client.responses.create(**request))), bound)
+            ctx.params["after"] = await _within(ctx, attempt(_create_facts(client.responses.create(**request))), bound)
         except asyncio.TimeoutError:
             ctx.params["after"] = {"ok": False, "exception": "timeout",
                                    "message": f"no answer within {bound:.1f}s, though the same create took "

@@ -10,8 +10,8 @@ servers (vendors.py); to add a module, list it here. Fault names never change: p
 from __future__ import annotations
 
 from conformance.reference.faults import (
-    background, bad_input, basic, compact, concurrency, conversations, custom_tools, errors, framing, ids,
-    input_tokens, inputs, limits, metadata, multi_turn, parameters, reasoning, run, schema, storage, stream,
+    async_sdk, background, bad_input, basic, compact, concurrency, conversations, custom_tools, errors, framing,
+    ids, input_tokens, inputs, limits, metadata, multi_turn, parameters, reasoning, run, schema, storage, stream,
     structured_outputs, tool_use, tools, usage, vendors, websocket,
 )
 from conformance.reference.faults.base import Fault
@@ -20,7 +20,7 @@ _MODULES = (
     vendors, stream, framing, errors, schema, ids, usage, run,  # real servers' deviations, cross-cutting rules
     basic, tools, multi_turn, storage, background, limits, metadata, bad_input,  # the scenario families
     websocket, compact, input_tokens, conversations, inputs, concurrency, reasoning,
-    custom_tools, tool_use, parameters, structured_outputs,
+    custom_tools, tool_use, parameters, structured_outputs, async_sdk,
 )
 
 FAULTS: dict[str, Fault] = {}
