@@ -34,6 +34,10 @@ SKIPPED = {
     "python benchmarks/checker.py memory": "a benchmark: up to a million events, minutes of CPU",
     "python -m conformance.live.llamacpp": "starts llama.cpp's server (tests/test_llamacpp_*.py run it, -m llamacpp)",
     "responses-conformance run --base-url http://127.0.0.1:PORT/v1": "needs llama.cpp's server (docs/llamacpp.md)",
+    "python -m conformance.servers.baseline": "installs vLLM and LiteLLM and runs three real servers for minutes, "
+                                              "rewriting docs/compatibility/ (tests/test_realservers.py runs them)",
+    "responses-conformance matrix --targets my.toml": "needs the reader's server in my.toml (tests/test_matrix.py "
+                                                      "runs the command on saved reports)",
 }
 
 

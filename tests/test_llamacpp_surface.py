@@ -21,6 +21,7 @@ from conformance.live.scenario import SURFACE_FAMILIES
 from conformance.live.target import Target
 from conformance.registry import get
 from conformance.verdicts import Result, Verdict
+from tests.test_llamacpp_tools_today import TOOLS_OF_TODAY
 
 _REASON = unavailable_reason()
 pytestmark = [
@@ -29,7 +30,7 @@ pytestmark = [
     pytest.mark.skipif(_REASON is not None, reason=f"llama.cpp server unavailable: {_REASON}"),
 ]
 
-FAMILIES = SURFACE_FAMILIES
+FAMILIES = tuple(f for f in SURFACE_FAMILIES if f not in TOOLS_OF_TODAY)  # those have their own server and test
 SCENARIOS = [s.id for s in select_scenarios() if s.family in FAMILIES]
 U, P, F, S = Verdict.UNSUPPORTED, Verdict.PASS, Verdict.FAIL, Verdict.SKIP
 

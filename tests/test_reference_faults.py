@@ -174,8 +174,8 @@ def _surface_traffic(http: httpx.Client, post: Any, out: list[str]) -> None:
     def read_stream(body: dict[str, Any]) -> httpx.Response:
         try:
             return http.post("/responses", json=body)
-        except httpx.ReadTimeout:
-            return httpx.Response(598, text="<read timeout>")
+        except httpx.TransportError as exc:  # a stream that hangs or breaks off half-way
+            return httpx.Response(598, text=f"<{exc.__class__.__name__}>")
 
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(read_stream, [{**b, "stream": True} for b in bodies[:2]]))

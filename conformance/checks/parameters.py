@@ -35,11 +35,12 @@ def _response(t: Transcript, what: str, optional: bool = False) -> tuple[dict[st
     return resp, None
 
 
-def _echoed(t: Transcript, keys: tuple[str, ...]) -> Outcome:
-    resp, why = _response(t, "the request with documented parameters")
+def _echoed(t: Transcript, keys: tuple[str, ...], what: str = "the request with documented parameters",
+            optional: bool = False) -> Outcome:
+    resp, why = _response(t, what, optional)
     if why is not None:
         return skip("the request was not answered (see parameters.accepted)", step="create") \
-            if why.kind is Kind.VIOLATION else why
+            if why.kind is Kind.VIOLATION and not optional else why
     assert resp is not None
     for key in keys:
         sent, echoed = t.params["sent"][key], resp.get(key, "absent")
@@ -52,9 +53,8 @@ def _echoed(t: Transcript, keys: tuple[str, ...]) -> Outcome:
 @transcript_check(
     id="parameters.accepted",
     level=Level.MUST,
-    requirement="A request setting temperature, top_p, truncation: auto, prompt_cache_key, prompt_cache_retention, "
-                "safety_identifier, user and service_tier (documented create parameters, none needing a "
-                "capability) is answered 2xx.",
+    requirement="A request setting truncation: auto, prompt_cache_key, prompt_cache_retention, safety_identifier, "
+                "user and service_tier (documented create parameters, none needing a capability) is answered 2xx.",
     source=f"{CREATE}; openai-python resources/responses/responses.py (create's parameters)",
     area="parameters",
     scenarios=("parameters.echo",),
@@ -67,13 +67,15 @@ def accepted(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="parameters.sampling-echoed",
     level=Level.MUST,
-    requirement="The Response echoes temperature and top_p as sent.",
-    source=f"{OBJECT} (temperature, top_p); docs/rules.md#verdicts",
+    requirement="A request setting temperature and top_p is answered with a Response echoing both as sent; a "
+                "clean 4xx refusal is UNSUPPORTED (OpenAI's reasoning models refuse sampling parameters).",
+    source=f"{OBJECT} (temperature, top_p); https://platform.openai.com/docs/guides/reasoning (sampling "
+           "parameters unsupported); docs/rules.md#verdicts",
     area="parameters",
-    scenarios=("parameters.echo",),
+    scenarios=("parameters.sampling",),
 )
 def sampling_echoed(t: Transcript) -> Outcome | None:
-    return _echoed(t, ("temperature", "top_p"))
+    return _echoed(t, ("temperature", "top_p"), "a request with temperature and top_p", optional=True)
 
 
 @transcript_check(
@@ -220,9 +222,11 @@ def no_obfuscation(t: Transcript) -> Outcome | None:
 @transcript_check(
     id="parameters.phase-accepted",
     level=Level.MUST,
-    requirement="Input assistant messages labelled phase commentary or final_answer are accepted.",
-    source="openai-python types/responses/easy_input_message_param.py (phase: 'preserve and resend phase on all "
-           "assistant messages'); https://platform.openai.com/docs/api-reference/responses/create (input)",
+    requirement="Input assistant messages (output_text content) labelled phase commentary or final_answer are "
+                "accepted.",
+    source="openai-python types/responses/response_output_message_param.py and easy_input_message_param.py "
+           "(phase: 'preserve and resend phase on all assistant messages'); "
+           "https://platform.openai.com/docs/api-reference/responses/create (input)",
     area="parameters",
     scenarios=("parameters.phase",),
 )

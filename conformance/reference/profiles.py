@@ -81,9 +81,10 @@ _ALL = [
                    response=_body_without_summary),)),
     Profile("llamacpp", "llama.cpp's server: no sequence numbers or indexes, `text.format` ignored, the token "
             "limit reported as completed; no WebSocket mode, compact or Conversations API (404), input_image "
-            "answered with HTTP 500 without a vision projector, input_file refused with 400 (measured, "
-            "docs/api-surface.md).", ("llamacpp-no-sequence-number", "llamacpp-no-indexes",
-                                      "llamacpp-ignores-text-format", "llamacpp-length-as-completed"),
+            "answered with HTTP 500 without a vision projector, input_file refused with 400, custom tools and "
+            "allowed_tools dropped (measured, docs/api-surface.md).",
+            ("llamacpp-no-sequence-number", "llamacpp-no-indexes", "llamacpp-ignores-text-format",
+             "llamacpp-length-as-completed", "custom-tools-dropped", "allowed-tools-ignored"),
             (Hooks(socket=SocketPolicy(deny_status=404),
                    reply=routes_missing("compact", "conversations", "conversation_items"),
                    check_request=_llamacpp_media),)),

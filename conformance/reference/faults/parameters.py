@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from conformance.reference.errors import ApiError
+from conformance.reference.request import LOGPROBS_INCLUDE as LOGPROBS
 from conformance.reference.faults.base import Fault, fault, on_items, on_responses, pair, rewrite, set_field
 
 
@@ -23,6 +24,12 @@ def _refuse_phase(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError 
     return None
 
 
+def _fail_sampling(body: dict[str, Any], headers: Mapping[str, str]) -> ApiError | None:
+    if "temperature" in body:
+        return ApiError(500, "The server had an error while processing your request.", type="server_error")
+    return None
+
+
 def _set_all(**values: Any) -> Any:
     def apply(response: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -38,6 +45,8 @@ def _bad_phase(item: dict[str, Any], response_status: str | None) -> None:
 FAULTS: list[Fault] = [
     fault("prompt-cache-key-refused", "`prompt_cache_key` is refused as an unknown parameter.", "synthetic",
           check_request=_refuse_cache_key),
+    fault("sampling-500", "A request setting `temperature` fails with 500.", "synthetic",
+          check_request=_fail_sampling),
     pair("sampling-not-echoed", "Responses echo `temperature: 1.0` and `top_p: 1.0` whatever was sent.",
          "synthetic", on_responses(_set_all(temperature=1.0, top_p=1.0))),
     pair("truncation-not-echoed", "Responses echo `truncation: disabled` whatever was sent.", "synthetic",
@@ -49,7 +58,8 @@ FAULTS: list[Fault] = [
     pair("service-tier-unknown", "Responses carry `service_tier: \"standard\"`, which is no documented tier.",
          "synthetic", on_responses(set_field("service_tier", "standard"))),
     fault("logprobs-ignored", "`include: [message.output_text.logprobs]` is accepted and ignored (empty "
-          "logprobs).", "synthetic", rewrite_request=rewrite(include=lambda v: None)),
+          "logprobs).", "synthetic",
+          rewrite_request=rewrite(include=lambda v: [i for i in v if i != LOGPROBS] if isinstance(v, list) else v)),
     fault("obfuscation-always", "`stream_options.include_obfuscation: false` is ignored: deltas keep their "
           "`obfuscation` pad.", "synthetic", rewrite_request=rewrite(stream_options=lambda v: None)),
     fault("phase-refused", "Input messages carrying `phase` are refused with 400.", "synthetic",
