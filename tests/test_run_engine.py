@@ -55,12 +55,14 @@ def closed_port() -> int:
 
 
 
-def test_default_run_sends_at_most_36_generation_requests_and_judges_every_check(reference) -> None:
-    core = [s.id for s in select_scenarios() if s.family not in SURFACE_FAMILIES]
+def test_default_run_sends_at_most_40_generation_requests_and_judges_every_check(reference) -> None:
+    # Issue 8's families: not the API-surface families, nor the async SDK tier added later (issue 21).
+    core = [s.id for s in select_scenarios() if s.family not in SURFACE_FAMILIES and s.family != "async_sdk"]
     with SlowProxy(reference.port) as proxy:
         run_suite(target(proxy.base_url(), reference.model), ids=core)
     posts = [p for p in proxy.stats.paths if p == "POST /v1/responses"]
-    assert len(posts) <= 36, len(posts)
+    # 36 before the controls that keep refusal rules from passing vacuously (issue 18.12) added four creates.
+    assert len(posts) <= 40, len(posts)
     run = run_suite(target(reference.base_url, reference.model))
     assert {r.verdict for r in run.results} == {Verdict.PASS}, [r.message for r in run.results if r.verdict is not Verdict.PASS]
     judged = {r.check_id for r in run.results}
@@ -314,8 +316,10 @@ def test_a_scenario_past_every_bound_becomes_one_error_instead_of_a_hang(referen
 def test_plain_pytest_with_xdist_runs_the_whole_suite_into_one_report(tmp_path: Path) -> None:
     """The documented xdist path, whole suite, embedded server, under a deadline: every worker's results land
     in one merged report (and each worker's own in gwN/)."""
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-p", "conformance.pytest_plugin",
-                           "--pyargs", "conformance.suite", "-n", "2", "--dist", "loadfile", "-q",
+    # Autoload is off, so the plugins the suite needs are named: xdist, pytest-asyncio (the async SDK tier's
+    # items are coroutines), the suite's own.
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-p", "pytest_asyncio.plugin",
+                           "-p", "conformance.pytest_plugin", "--pyargs", "conformance.suite", "-n", "2", "--dist", "loadfile", "-q",
                            "-p", "no:cacheprovider", "--rc-report-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=600, cwd=tmp_path,
                           env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
