@@ -104,7 +104,9 @@ def test_stalled_creates_give_one_error_each_and_the_rest_is_judged(reference) -
     errors = [r for r in run.results if r.verdict is Verdict.ERROR]
     assert 1 <= len(errors) <= 3, [(r.check_id, r.scenario, r.message) for r in errors]
     assert {r.check_id for r in errors} == {"run.exchange-complete"}
-    assert not [r for r in run.results if r.verdict is Verdict.FAIL]
+    # The proxy stalls only the first three POSTs, so when one of them is cut while others are in flight, its retry
+    # alone succeeds: concurrency.stable-under-load may report that difference (it did once in CI). Nothing else FAILs.
+    assert not [r for r in run.results if r.verdict is Verdict.FAIL and r.check_id != "concurrency.stable-under-load"]
     assert sum(r.verdict is Verdict.PASS for r in run.results) > 300
 
 
