@@ -31,7 +31,7 @@ from conformance.cli import UsageError
 from conformance.live.target import TargetError, load_targets_file
 from conformance.redact import scrub
 from conformance.registry import all_checks
-from conformance.report.compare import Cell, Row, build as build_compare
+from conformance.report.compare import Cell, Row, build as build_compare, cell_markdown
 from conformance.report.features import FEATURES, STATUSES, FeatureRow, feature_rows
 from conformance.report.markdown import cell as md_cell, code as md_code
 from conformance.report.model import ReportError, load_report
@@ -142,21 +142,13 @@ def badge_svg(col: Column) -> str:
 
 # -- Markdown ---------------------------------------------------------------------------------------------
 
-def _md_cell(c: Cell | None) -> str:
-    if c is None:
-        return "—"
-    text = f"{'**' + c.worst + '**' if c.worst in ('FAIL', 'ERROR') else c.worst} {c.n_worst}/{c.total}"
-    text += f" ({c.also})" if c.also else ""
-    return f"[{text}]({c.href})" if c.href else text
-
-
 def _label(c: Column) -> str:
     return md_cell(c.label) + (" *(emulation)*" if c.emulation else "")
 
 
 def _check_table(rows: list[Row], columns: list[Column]) -> list[str]:
     out = [f"| check | level | {' | '.join(_label(c) for c in columns)} |", "|---|---|" + "---|" * len(columns)]
-    out += [f"| {md_code(r.check_id)} | {r.level} | {' | '.join(_md_cell(c) for c in r.cells)} |" for r in rows]
+    out += [f"| {md_code(r.check_id)} | {r.level} | {' | '.join(cell_markdown(c) for c in r.cells)} |" for r in rows]
     return out
 
 

@@ -138,12 +138,13 @@ def render_markdown(columns: list[Column], rows: list[Row], features: list[list[
     out += ["", "## Checks", "", "Worst verdict over all scenarios; `3/12` = 3 of 12 results have that verdict.", ""]
     out += [f"| check | level | {labels} |", "|---|---|" + "---|" * len(columns)]
     for r in rows:
-        cells = " | ".join(_md_cell(c) for c in r.cells)
+        cells = " | ".join(cell_markdown(c) for c in r.cells)
         out.append(f"| {md_code(r.check_id)} | {md_cell(r.level)} | {cells} |")
     return "\n".join(out) + "\n"
 
 
-def _md_cell(c: Cell | None) -> str:
+def cell_markdown(c: Cell | None) -> str:
+    """A cell as Markdown: the worst verdict (bold when FAIL or ERROR), its count, linked to its evidence."""
     if c is None:
         return "—"
     text = f"{'**' + c.worst + '**' if c.worst in ('FAIL', 'ERROR') else c.worst} {c.n_worst}/{c.total}"
