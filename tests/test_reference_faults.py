@@ -60,7 +60,7 @@ def _traffic(base: str) -> str:
                             text += chunk
                     except httpx.ReadTimeout:
                         text += "\n<read timeout>"
-                    except httpx.RemoteProtocolError:
+                    except (httpx.RemoteProtocolError, httpx.ReadError):
                         text += "\n<connection dropped>"
                     out.extend([head, text])
             except httpx.ReadTimeout:
@@ -119,12 +119,15 @@ def _traffic(base: str) -> str:
 
 
 class _Dropped(httpx.HTTPTransport):
-    """A connection the server drops unanswered becomes a 599 answer in the traffic, not an exception."""
+    """A connection the server drops unanswered becomes a 599 answer in the traffic, not an exception.
+
+    The drop reaches the client as a clean close (RemoteProtocolError) or, when the kernel answers the request's
+    bytes with a reset, as ECONNRESET (ReadError); which one depends on timing, so both count."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return super().handle_request(request)
-        except httpx.RemoteProtocolError as exc:
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             return httpx.Response(599, json={"dropped": str(exc)}, request=request)
 
 

@@ -1,4 +1,4 @@
-"""Request paths the endpoint cannot steer: ids are percent-encoded as one path segment, an id that is not
+r"""Request paths the endpoint cannot steer: ids are percent-encoded as one path segment, an id that is not
 printable ASCII, carries URL syntax (`/ \ ? # %`, dot segments) or is longer than the suite's send cap is never
 sent, and nothing leaves the API's /responses, /conversations and /models paths.
 
