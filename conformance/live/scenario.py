@@ -35,6 +35,9 @@ class Scenario:
     streams: bool = False
     uses: tuple[tuple[str, Use], ...] = ()  # shared resources (live/shared.py) it borrows, by key, and how
     owns: tuple[str, ...] = ()  # shared resources it makes
+    # Dependent round trips on its longest path, where that is long (a scheduling hint, measured with
+    # benchmarks/run_engine.py): the engine starts long chains first, so none is left to end the run alone.
+    chain: int = 1
 
     @property
     def family(self) -> str:
@@ -57,14 +60,14 @@ SURFACE_FAMILIES = ("websocket", "compact", "input_tokens", "conversations", "in
 
 
 def scenario(id: str, description: str, model_dependent: bool = False, streams: bool = False,
-             uses: dict[Resource, Use] | None = None,
+             uses: dict[Resource, Use] | None = None, chain: int = 1,
              ) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
     def deco(func: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
         if id in _SCENARIOS and _SCENARIOS[id].func is not func:
             raise ValueError(f"duplicate scenario id {id!r}")
         borrowed = tuple((r.key, how) for r, how in (uses or {}).items() if r.owner != id)
         owned = tuple(r.key for r in (uses or {}) if r.owner == id)
-        _SCENARIOS[id] = Scenario(id, description, func, model_dependent, streams, borrowed, owned)
+        _SCENARIOS[id] = Scenario(id, description, func, model_dependent, streams, borrowed, owned, chain)
         return func
 
     return deco

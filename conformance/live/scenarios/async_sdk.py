@@ -23,8 +23,10 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 import httpx2
 import openai
 
+from conformance.exchange import Exchange
 from conformance.live.bounds import CapReached, Meter
 from conformance.live.client import no_cookies
+from conformance.live.load import Ticket, attempt_record, congested
 from conformance.live.scenario import ScenarioContext, nonce, scenario
 from conformance.live.scenarios.sdk import Sky, client_options, new_exchange, record_head
 from conformance.redact import scrub
@@ -38,6 +40,9 @@ TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 ABANDONED = "abandoned"  # the label of the stream the scenario leaves half-way (not judged as an exchange)
 # The step label of the requests a task sends: a context variable, so each of the parallel tasks has its own.
 _LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("sdk_step", default="sdk")
+# Whether this task's requests are sent at once with others on purpose (async_sdk.parallel): beyond the run's
+# limit on requests in flight, and never retried alone (live/load.py).
+_TOGETHER: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_together", default=False)
 
 
 def label(name: str) -> None:
@@ -67,6 +72,23 @@ class _Bound:
             raise
 
 
+class _Once:
+    """Gives a request's slot back exactly once, whichever of body end, failure, abandonment or the client's
+    close comes first. `ex`: the exchange it belongs to, once recorded."""
+
+    def __init__(self, release: Callable[[Exchange], None]) -> None:
+        self._release = release
+        self.ex: Exchange | None = None
+        self.done = False
+
+    def __call__(self, ex: Exchange | None) -> None:
+        if not self.done:
+            self.done = True
+            ex = ex or self.ex
+            if ex is not None:
+                self._release(ex)
+
+
 class _AsyncTee(httpx2.AsyncByteStream):
     """The async twin of sdk._TeeStream: passes the body to the SDK through the suite's caps and deadline and
     records it when closed. An unfinished body is read to its end on close, as in the sync tier, except for a
@@ -85,7 +107,7 @@ class _AsyncTee(httpx2.AsyncByteStream):
         self._closed = False
         self._done = False
         self._reader: AsyncIterator[bytes] | None = None
-        self.discard = False  # a rate-limit answer about to be retried
+        self.discard = False  # an answer about to be retried (rate limited, or failed under load)
 
     async def _read(self) -> AsyncIterator[bytes]:
         if self._reader is None:
@@ -155,6 +177,9 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         self._ctx = ctx
         self._inner = inner or httpx2.AsyncHTTPTransport()
         self._streams: set[int] = set()
+        self._open: set[_Once] = set()  # each request's slot release (live/load.py), called once
+        self._load_s = 0.0  # see load_s
+        self._waiting: dict[object, float] = {}  # slot waits under way, by start time
 
     @property
     def connections(self) -> int:
@@ -167,7 +192,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         step = _LABEL.get()
         for attempt in itertools.count():
             await asyncio.to_thread(gate.wait)  # the run-wide rate-limit pause; never blocks the loop
-            ex, resp, tee = await self._send(request, step)
+            ex, resp, tee = await self._send_under_load(request, step)
             wait, reason = gate.answer(ex.response.status, ex.response.headers, attempt)
             if reason:
                 tee.final(reason)
@@ -178,8 +203,71 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
             self._ctx.transcript.exchanges.remove(ex)  # only the answer that counts is judged
         raise AssertionError("unreachable")
 
-    async def _send(self, request: httpx2.Request, label: str) -> tuple[Any, httpx2.Response, _AsyncTee]:
+    async def _send_under_load(self, request: httpx2.Request, step: str) -> tuple[Exchange, httpx2.Response, _AsyncTee]:
+        """Send in a slot of the run's adaptive limit, held until the body ends (live/load.py), as the sync tiers
+        do. A 5xx, or a timeout or broken connection before the headers, met while others were in flight is sent
+        again alone and the retry is what the scenario judges, so a server that fails under the run's own load is
+        judged by concurrency.stable-under-load, not by every async_sdk check. Slots are taken in a worker thread:
+        the event loop never blocks."""
+        load = self._ctx.client.load
+        together = _TOGETHER.get()
+        ticket = await self._waited(load.enter, together)
+        ended = _Once(lambda ex: load.leave(ticket, congested(ex)))
+        self._open.add(ended)
+        try:
+            ex, resp, tee = await self._send(request, step, ended)
+        except httpx2.HTTPError:
+            ended(None)
+            failed = ended.ex
+            if together or not ticket.others or not load.adapting or failed is None:
+                raise
+            self._ctx.transcript.exchanges.remove(failed)
+            return await self._send_alone(request, step, failed, ticket.others)
+        except BaseException:
+            ended(None)
+            raise
+        if together or not ticket.others or not load.adapting or (ex.response.status or 0) < 500:
+            return ex, resp, tee
+        tee.discard = True  # dropped, not abandoned: its retry is what the scenario judges
+        await resp.aclose()
+        self._ctx.transcript.exchanges.remove(ex)
+        return await self._send_alone(request, step, ex, ticket.others)
+
+    @property
+    def load_s(self) -> float:
+        """What the run's own load has cost this client so far: waits for a slot (those under way included), and
+        one exchange's time per retry alone."""
+        now = time.monotonic()
+        return self._load_s + sum(now - t0 for t0 in self._waiting.values())
+
+    async def _waited(self, take: Callable[..., Ticket], *args: Any) -> Ticket:
+        key = object()
+        self._waiting[key] = t0 = time.monotonic()
+        try:
+            return await asyncio.to_thread(take, *args)
+        finally:
+            del self._waiting[key]
+            self._load_s += time.monotonic() - t0
+
+    async def _send_alone(self, request: httpx2.Request, step: str, failed: Exchange, others: int
+                          ) -> tuple[Exchange, httpx2.Response, _AsyncTee]:
+        """The retry, with nothing else in flight; the slot is held until its headers only (as the sync SDK tier
+        does), so a body the SDK never reads cannot stall the run."""
+        load = self._ctx.client.load
+        ticket = await self._waited(load.enter_alone)
+        self._load_s += self._ctx.target.request_timeout_s
+        try:
+            retry, resp, tee = await self._send(request, step, _Once(lambda ex: None))
+        finally:
+            load.leave_alone(ticket)
+        retry.under_load = attempt_record(failed, others)
+        return retry, resp, tee
+
+    async def _send(self, request: httpx2.Request, label: str, ended: "_Once"
+                    ) -> tuple[Exchange, httpx2.Response, _AsyncTee]:
+        """Send and record; `ended(ex)` is called once the exchange has ended (its body read, or it failed)."""
         ex = new_exchange(self._ctx, request, label)
+        ended.ex = ex
         t0 = time.monotonic()
         bound = _Bound(self._ctx.target.request_timeout_s)
         try:
@@ -202,9 +290,10 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         stream = resp.extensions.get("network_stream")
         if stream is not None:
             self._streams.add(id(stream))
-        meter, headers, finish = record_head(self._ctx, ex, resp, t0)
+        meter, headers, finish = record_head(self._ctx, ex, resp, t0, ended)
 
         def abandon(events: int) -> None:
+            ended(ex)
             self._ctx.transcript.exchanges.remove(ex)
             self._ctx.params["abandoned"] = {"status": ex.response.status, "events_before_leaving": events}
 
@@ -214,6 +303,8 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
                                    request=request), tee
 
     async def aclose(self) -> None:
+        for ended in list(self._open):  # a body the SDK never read nor closed still gives its slot back
+            ended(None)
         await self._inner.aclose()
 
 
@@ -245,14 +336,26 @@ async def attempt(call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], Awaitable[None]]) -> None:
-    """Run ``body`` on a fresh event loop with one client; the whole scenario gets ``steps`` exchanges' time.
-    What ``body`` raises is the SDK's outcome (``params["sdk"]``)."""
+    """Run ``body`` on a fresh event loop with one client; the whole scenario gets ``steps`` exchanges' time, plus
+    what the run's own load cost it (waits for a slot, retries alone: ``AsyncRecordingTransport.load_s``), so a
+    queueing endpoint is not cut short for the suite's doing. What ``body`` raises is the SDK's outcome
+    (``params["sdk"]``)."""
 
     async def main() -> None:
         transport = AsyncRecordingTransport(ctx)
         client = async_client(ctx, transport)
+        budget = steps * ctx.target.request_timeout_s + 5
+        t0 = time.monotonic()
+        task = asyncio.ensure_future(body(client))
         try:
-            await asyncio.wait_for(body(client), steps * ctx.target.request_timeout_s + 5)
+            while not task.done():
+                left = budget + transport.load_s - (time.monotonic() - t0)
+                if left <= 0:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+                    raise asyncio.TimeoutError
+                await asyncio.wait({task}, timeout=left)
+            task.result()
         except Exception as exc:  # whatever the SDK raised (or the scenario's deadline) is the finding
             ctx.params["sdk"] = failure(exc)
         finally:
@@ -386,6 +489,7 @@ def parallel(ctx: ScenarioContext) -> None:
 
         async def one(i: int) -> dict[str, Any]:
             label(f"parallel-{i}")  # this task's own context: the other tasks keep theirs
+            _TOGETHER.set(True)  # sent at once on purpose: beyond the run's limit, never retried alone
             return await attempt(_stream_facts(client, ctx, words[i + 1]))
 
         got = await asyncio.gather(*(one(i) for i in range(PARALLEL)))

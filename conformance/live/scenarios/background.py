@@ -37,7 +37,8 @@ def poll(ctx: ScenarioContext) -> None:
 
 
 @scenario("background.cancel", "A background response cancelled at once, then read back; and a cancel of "
-          "a foreground response (basic.string-input's), which must be refused", uses={FOREGROUND: Use.MUTATE})
+          "a foreground response (basic.string-input's), which must be refused", uses={FOREGROUND: Use.MUTATE},
+          chain=7)
 def cancel(ctx: ScenarioContext) -> None:
     created = ctx.create("create", {"input": "Count to 500, separated by commas.", "background": True,
                                     "store": True,

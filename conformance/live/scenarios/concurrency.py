@@ -21,7 +21,7 @@ def request_body(word: str) -> dict[str, Any]:
 
 
 @scenario("concurrency.parallel", f"One create alone and one streamed alone (the baseline), then {PARALLEL} at "
-          "once (half streamed), each with its own code word in input and metadata", streams=True)
+          "once (half streamed), each with its own code word in input and metadata", streams=True, chain=7)
 def parallel(ctx: ScenarioContext) -> None:
     words = [nonce("PAR") for _ in range(PARALLEL + 2)]
     ctx.params["nonces"] = {"alone": words[0], "alone-stream": words[1],

@@ -15,7 +15,7 @@ RECALL_QUESTION = "What code word did I ask you to remember? Reply with the code
 
 @scenario("conversations.two-turns", "Create a conversation; turn 1 (conversation) plants a code word; turn 2 "
           "(conversation) asks for it; list the items (asc); a create with both conversation and "
-          "previous_response_id; delete the conversation", model_dependent=True)
+          "previous_response_id; delete the conversation", model_dependent=True, chain=9)
 def two_turns(ctx: ScenarioContext) -> None:
     word = nonce("CONV")
     first_text = f"Remember this code word: {word}. Reply with OK."

@@ -10,7 +10,7 @@ LARGER_TEXT = " ".join(["The quick brown fox jumps over the lazy dog."] * 40)
 
 
 @scenario("input_tokens.count", "Count the input tokens of a short string, of the same text as a user message, "
-          "and of a string forty times longer")
+          "and of a string forty times longer", chain=7)
 def count(ctx: ScenarioContext) -> None:
     path = "responses/input_tokens"
     ctx.request("string", "POST", path, body={"model": ctx.model, "input": SHORT_TEXT})

@@ -41,7 +41,7 @@ def retrieve(ctx: ScenarioContext) -> None:
 
 
 @scenario("storage.input-items", "The stored response of three user messages: list input_items in the default "
-          "order, asc, desc, limit=1 and the page after it", uses={STORED: Use.READ})
+          "order, asc, desc, limit=1 and the page after it", uses={STORED: Use.READ}, chain=8)
 def input_items(ctx: ScenarioContext) -> None:
     stored = ctx.use(STORED)
     if not stored:

@@ -119,7 +119,7 @@ def failed_continuation(ctx: ScenarioContext) -> None:
 
 @scenario("websocket.after-compact", "On one socket: a store: false turn; then the compacted window from POST "
           "/v1/responses/compact as the input of a new chain (no previous_response_id) on the same socket",
-          streams=True)
+          streams=True, chain=10)
 def after_compact(ctx: ScenarioContext) -> None:
     word = nonce("COMP")
     history: list[dict[str, Any]] = [
