@@ -270,16 +270,28 @@ add("tools.named-choice", FAIL, lambda: tools_tr("tools.named", msg("It is sunny
 add("tools.named-choice", FAIL, lambda: tr("tools.named", err("create"), tools=TOOLS, forced="get_time"))
 add("tools.required-choice", PASS, lambda: tools_tr("tools.required", call()))
 add("tools.required-choice", FAIL, lambda: tools_tr("tools.required", msg("Hello!")))
-add("tools.none-choice", PASS, lambda: tools_tr("tools.none", msg("I cannot check.")))
-add("tools.none-choice", FAIL, lambda: tools_tr("tools.none", call()))
+def with_control(scenario: str, judged: list[dict[str, Any]], control: list[dict[str, Any]]) -> Transcript:
+    """The judged create and the scenario's control (the same request without the constraint)."""
+    return tr(scenario, ex("create", 200, resp(*judged)), ex("control", 200, resp(*control)), tools=TOOLS)
+
+
+add("tools.none-choice", PASS, lambda: with_control("tools.none", [msg("I cannot check.")], [call()]))
+add("tools.none-choice", FAIL, lambda: with_control("tools.none", [call()], [call()]))
+add("tools.none-choice", FAIL, lambda: tools_tr("tools.none", call()))  # a call under none needs no control
+# A model that never calls a tool: no call under none proves nothing (SmolLM2 on llama.cpp).
+add("tools.none-choice", SKIP, lambda: with_control("tools.none", [msg("I cannot check.")], [msg("Hello!")]))
+add("tools.none-choice", SKIP, lambda: tools_tr("tools.none", msg("I cannot check.")))
 add("tools.auto-called", PASS, lambda: tools_tr("tools.auto", call()))
 add("tools.auto-called", WARN, lambda: tools_tr("tools.auto", msg("Sunny, probably.")))
 add("tools.parallel-calls", PASS, lambda: tools_tr("tools.parallel", call(), call("get_time", call_id="call_2")))
 add("tools.parallel-calls", WARN, lambda: tools_tr("tools.parallel", call()))
 
-add("tools.parallel-disabled", PASS, lambda: tools_tr("tools.parallel-disabled", call()))
+TWO_CALLS = [call(), call("get_time", call_id="call_2", item_id="fc_2")]
+add("tools.parallel-disabled", PASS, lambda: with_control("tools.parallel-disabled", [call()], TWO_CALLS))
 add("tools.parallel-disabled", FAIL, lambda: tools_tr("tools.parallel-disabled", call(),
                                                       call("get_time", call_id="call_2")))
+# The same request allowed parallel calls made one anyway: one call under false proves nothing.
+add("tools.parallel-disabled", SKIP, lambda: with_control("tools.parallel-disabled", [call()], [call()]))
 
 
 def round_trip(answer: Exchange, first: dict[str, Any] | None = None) -> Transcript:

@@ -192,3 +192,30 @@ def test_a_real_starlette_app_without_a_websocket_route_is_unsupported(ws: str, 
         sock.close()
     assert verdict is Verdict.UNSUPPORTED, message
     assert f"HTTP {status}" in message
+
+
+def test_a_rate_limited_turn_that_starts_a_chain_is_sent_again_and_a_continuation_is_not():
+    """rate-limit-429 refuses every fourth create (over HTTP and on sockets alike). A turn without
+    previous_response_id is retried on the same socket after the run-wide pause; a continuation is left as the
+    server answered, because the failed turn evicted what it referenced (OpenAI's WebSocket mode guide)."""
+    from conformance.exchange import Transcript
+    from conformance.live.client import RecordingClient
+    from conformance.live.scenario import ScenarioContext
+    from conformance.live.websocket import Socket
+    from conformance.extract import response_id
+
+    event = {"type": "response.create", "model": "reference-echo", "input": "Say OK.", "store": False,
+             "max_output_tokens": 16}
+    with ReferenceServer(faults=["rate-limit-429"]) as srv:
+        target = Target(name="reference", base_url=srv.base_url, model="reference-echo", request_timeout_s=10.0)
+        with RecordingClient(target) as client:
+            ctx = ScenarioContext(target, client, Transcript("websocket.two-turns"))
+            with Socket(ctx, "socket") as sock:
+                assert sock.open()
+                starts = [sock.turn(f"start{i}", event) for i in range(4)]  # the fourth create is refused once
+                rid = response_id(starts[-1])
+                follow = [sock.turn(f"next{i}", {**event, "previous_response_id": rid}) for i in range(4)]
+            assert client.gate.waited_s >= 1.0
+    assert [t.status for t in starts] == [200, 200, 200, 200]
+    assert [t.label for t in ctx.transcript.exchanges if t.label.startswith("start")] == [f"start{i}" for i in range(4)]
+    assert 429 in [t.status for t in follow]  # the eighth create: refused, and not retried

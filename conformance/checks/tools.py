@@ -111,7 +111,7 @@ def required_choice(t: Transcript) -> Outcome | None:
     id="tools.none-choice",
     level=Level.MUST,
     requirement="With tool_choice none, the response contains no function_call, even when the prompt asks "
-                "for a tool.",
+                "for a tool (judged when the same prompt with tool_choice required gets a call).",
     source="https://platform.openai.com/docs/guides/function-calling#tool-choice; docs/rules.md#verdicts",
     area="tools",
     scenarios=("tools.none",),
@@ -123,7 +123,19 @@ def none_choice(t: Transcript) -> Outcome | None:
     names = _names(function_calls(resp))
     if names:
         return violation(f"called {names} although tool_choice was none", step="create")
+    calls = _control_calls(t)
+    if not calls:
+        return skip("not applicable: the control (the same prompt with tool_choice required) got no function_call "
+                    "either, so a response without one under none proves nothing", step="control")
     return ok()
+
+
+def _control_calls(t: Transcript) -> list[Any]:
+    """The function calls the scenario's control step got (none when it failed or was not sent): the evidence
+    that the rule's constraint, not the model's habit, is what kept calls out of the judged response."""
+    ex = t.step("control")
+    resp = final_response(ex) if ex is not None and ex.ok else None
+    return _names(function_calls(resp)) if resp is not None else []
 
 
 @transcript_check(
@@ -170,7 +182,7 @@ def parallel_calls(t: Transcript) -> Outcome | None:
     id="tools.parallel-disabled",
     level=Level.MUST,
     requirement="With parallel_tool_calls false, a response holds at most one function_call, even when the "
-                "prompt asks for two.",
+                "prompt asks for two (judged when the same request with parallel_tool_calls true gets two).",
     source="https://platform.openai.com/docs/guides/function-calling#parallel-function-calling; docs/rules.md#verdicts "
            "(parameter silently ignored). The server enforces it, so it is not model-dependent",
     area="tools",
@@ -181,9 +193,13 @@ def parallel_disabled(t: Transcript) -> Outcome | None:
     if why:
         return why
     names = _names(function_calls(resp))
-    if len(names) <= 1:
-        return ok()
-    return violation(f"{len(names)} function_calls ({names}) with parallel_tool_calls false", step="create")
+    if len(names) > 1:
+        return violation(f"{len(names)} function_calls ({names}) with parallel_tool_calls false", step="create")
+    control = _control_calls(t)
+    if len(control) <= 1:
+        return skip(f"not applicable: the control (the same request with parallel_tool_calls true) got "
+                    f"{len(control)} function_call(s), so at most one under false proves nothing", step="control")
+    return ok()
 
 
 def _round_trip(t: Transcript) -> tuple[dict[str, Any] | None, Outcome | None]:

@@ -17,6 +17,7 @@ answered, by closing); it is kept in the transcript's `params["sockets"]` for th
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from contextlib import ExitStack
@@ -120,7 +121,30 @@ class Socket:
         bound. Returns the recorded Exchange (status convention in the module docstring).
 
         A turn holds a slot of the run's adaptive limit (live/load.py), so requests retried alone are alone;
-        it is never retried itself: the socket's state carries over from turn to turn."""
+        it is not retried under load: the socket's state carries over from turn to turn. A turn that starts a
+        chain (no previous_response_id) refused with a rate-limit `error` event (status 429) is sent again on the
+        same socket after the run-wide pause, within the run's rate-limit budget (live/ratelimit.py), as an HTTP
+        request is. A continuation is not: a failed turn evicts the response it referenced from the socket's
+        cache (OpenAI's WebSocket mode guide, "How continuation works"), so its retry would be judged on a
+        state the suite broke; the checks report it as rate limited (ERROR)."""
+        gate = self.ctx.client.gate
+        starts_chain = not (event.get("response") or event).get("previous_response_id")
+        for attempt in itertools.count():
+            gate.wait()
+            ex = self._turn_in_slot(label, event)
+            if (ex.response.status != 429 or not starts_chain or self.closed is not None
+                    or self.abandoned is not None):
+                return ex
+            wait, reason = gate.answer(ex.response.status, {}, attempt)  # an event carries no Retry-After
+            if wait is None:
+                if reason:
+                    ex.notes.append(reason)
+                return ex
+            self.ctx.transcript.exchanges.remove(ex)  # only the answer that counts is judged
+            self._log["turns"].pop()
+        raise AssertionError("unreachable")
+
+    def _turn_in_slot(self, label: str, event: dict[str, Any]) -> Exchange:
         load = self.ctx.client.load
         ticket = load.enter()
         ex = None

@@ -47,10 +47,12 @@ def required(ctx: ScenarioContext) -> None:
     ctx.create("create", {"input": "Say hello.", "tools": TOOLS, "tool_choice": "required"})
 
 
-@scenario("tools.none", "tool_choice none with a prompt that asks for a tool")
+@scenario("tools.none", "tool_choice none with a prompt that asks for a tool; the control: the same with "
+          "tool_choice required")
 def none(ctx: ScenarioContext) -> None:
     _remember_tools(ctx)
     ctx.create("create", {"input": WEATHER_QUESTION, "tools": TOOLS, "tool_choice": "none"})
+    ctx.create("control", {"input": WEATHER_QUESTION, "tools": TOOLS, "tool_choice": "required"})
 
 
 @scenario("tools.auto", "tool_choice auto with a prompt that asks for get_weather", model_dependent=True)
@@ -70,11 +72,13 @@ def parallel(ctx: ScenarioContext) -> None:
 
 
 @scenario("tools.parallel-disabled", "parallel_tool_calls: false, tool_choice required, and a prompt asking for "
-          "two calls: at most one may come back")
+          "two calls: at most one may come back; the control: the same with parallel_tool_calls true")
 def parallel_disabled(ctx: ScenarioContext) -> None:
     _remember_tools(ctx)
-    ctx.create("create", {"input": "Call get_weather for Paris and get_time for Tokyo.", "tools": TOOLS,
-                          "tool_choice": "required", "parallel_tool_calls": False})
+    request = {"input": "Call get_weather for Paris and get_time for Tokyo.", "tools": TOOLS,
+               "tool_choice": "required"}
+    ctx.create("create", {**request, "parallel_tool_calls": False})
+    ctx.create("control", {**request, "parallel_tool_calls": True})
 
 
 def _weather_call(ctx: ScenarioContext) -> dict[str, Any] | None:
