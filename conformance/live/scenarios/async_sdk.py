@@ -206,10 +206,10 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
 
     async def _send_under_load(self, request: httpx2.Request, step: str) -> tuple[Exchange, httpx2.Response, _AsyncTee]:
         """Send in a slot of the run's adaptive limit, held until the body ends (live/load.py), as the sync tiers
-        do. A 5xx, or a timeout or broken connection before the headers, met while others were in flight is sent
-        again alone and the retry is what the scenario judges, so a server that fails under the run's own load is
-        judged by concurrency.stable-under-load, not by every async_sdk check. Slots are taken in a worker thread:
-        the event loop never blocks."""
+        do. A 5xx, or a timeout before the headers, met while others were in flight is sent again alone and the
+        retry is what the scenario judges, so a server that fails under the run's own load is judged by
+        concurrency.stable-under-load, not by every async_sdk check. Slots are taken in a worker thread: the
+        event loop never blocks."""
         load = self._ctx.client.load
         together = _TOGETHER.get()
         ticket = await self._waited(load.enter, together)
@@ -217,10 +217,13 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         self._open.add(ended)
         try:
             ex, resp, tee = await self._send(request, step, ended)
-        except httpx2.HTTPError:
+        except httpx2.HTTPError as exc:
             ended(None)
             failed = ended.ex
-            if together or not ticket.others or not load.adapting or failed is None:
+            # A broken connection is not retried: this tier keeps connections alive, and a pooled connection the
+            # server dropped is async_sdk.keepalive-reuse's finding, not the run's load.
+            if (together or not ticket.others or not load.adapting or failed is None
+                    or not isinstance(exc, httpx2.TimeoutException)):
                 raise
             self._ctx.transcript.exchanges.remove(failed)
             return await self._send_alone(request, step, failed, ticket.others)
