@@ -124,7 +124,7 @@ class RecordingClient:
             self.load.leave(ticket, congested=False)
             raise
         others = self.load.leave(ticket, congested(ex))
-        if together or not others or not self.load.adapting or not (broke(ex) or timed_out(ex)):
+        if not self.load.may_retry_alone(ticket, together) or not (broke(ex) or timed_out(ex)):
             return ex
         with self.load.alone():
             retry = self._send(method, path, **kw)

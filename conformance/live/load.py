@@ -80,6 +80,11 @@ class Load:
         self._active.append(ticket)
         return ticket
 
+    def may_retry_alone(self, ticket: Ticket, together: bool = False) -> bool:
+        """Whether a request that failed may be sent again alone: the limit adapts, others were in flight with
+        it, and it was not one of requests sent at once on purpose. (What counts as failing is the tier's.)"""
+        return self.adapting and bool(ticket.others) and not together
+
     def leave(self, ticket: Ticket, congested: bool) -> int:
         """Give the slot back and adapt the limit; returns how many others were in flight with it."""
         with self._cond:

@@ -128,7 +128,7 @@ class Socket:
         cache (OpenAI's WebSocket mode guide, "How continuation works"), so its retry would be judged on a
         state the suite broke; the checks report it as rate limited (ERROR)."""
         gate = self.ctx.client.gate
-        starts_chain = not (event.get("response") or event).get("previous_response_id")
+        starts_chain = not event.get("previous_response_id")
         for attempt in itertools.count():
             gate.wait()
             ex = self._turn_in_slot(label, event)

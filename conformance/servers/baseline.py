@@ -185,7 +185,6 @@ def _toml_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
-
 # The run's code words (live/scenario.nonce: CODE-483920, cache-215341) and the ids the server minted change on
 # every run; in a baseline's reasons they would make every update a diff.
 _VOLATILE = re.compile(r"\b([A-Za-z]+)-\d{6}\b|\b([a-z]+)_[0-9A-Za-z]{16,}\b")

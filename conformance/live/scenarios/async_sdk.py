@@ -222,7 +222,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
             failed = ended.ex
             # A broken connection is not retried: this tier keeps connections alive, and a pooled connection the
             # server dropped is async_sdk.keepalive-reuse's finding, not the run's load.
-            if (together or not ticket.others or not load.adapting or failed is None
+            if (not load.may_retry_alone(ticket, together) or failed is None
                     or not isinstance(exc, httpx2.TimeoutException)):
                 raise
             self._ctx.transcript.exchanges.remove(failed)
@@ -230,7 +230,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         except BaseException:
             ended(None)
             raise
-        if together or not ticket.others or not load.adapting or (ex.response.status or 0) < 500:
+        if not load.may_retry_alone(ticket, together) or (ex.response.status or 0) < 500:
             return ex, resp, tee
         tee.discard = True  # dropped, not abandoned: its retry is what the scenario judges
         await resp.aclose()

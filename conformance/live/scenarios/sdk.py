@@ -142,7 +142,7 @@ class RecordingTransport(httpx2.BaseTransport):
         load = self._ctx.client.load
         ticket = load.enter()
         ex, resp, tee = self._send(request, lambda ex: load.leave(ticket, congested(ex)))
-        if not (load.adapting and ticket.others and (ex.response.status or 0) >= 500):
+        if not load.may_retry_alone(ticket) or (ex.response.status or 0) < 500:
             return ex, resp, tee
         others = ticket.others
         tee.close()  # read the failed answer to its end: it is kept in the client's record, not judged here
