@@ -125,9 +125,10 @@ class Load:
         finally:
             self.leave_alone(ticket)
 
-    def enter_alone(self) -> Ticket:
+    def enter_alone(self, retry: bool = True) -> Ticket:
         """`alone()`'s first half, for callers that cannot hold a context manager across threads (the async tier
-        waits for it in a worker thread, so its event loop never blocks)."""
+        waits for it in a worker thread, so its event loop never blocks). `retry`: a request sent again alone,
+        counted for the run's notes; a scenario that times its requests takes the run alone too (retry=False)."""
         deadline = time.monotonic() + self.wait_s
         with self._cond:
             self._draining += 1
@@ -137,7 +138,7 @@ class Load:
             finally:
                 self._draining -= 1
             self._alone = True
-            self.retried += 1
+            self.retried += retry
             return self._start()
 
     def leave_alone(self, ticket: Ticket) -> None:

@@ -84,6 +84,14 @@ def nonce(prefix: str = "CODE") -> str:
     return f"{prefix}-{secrets.randbelow(900000) + 100000}"
 
 
+def batch_instructions() -> str:
+    """`instructions` for one scenario's code-word requests, shared by them and no other scenario's. A server that
+    mixes up creates sharing a prompt prefix does so within the batch the scenario sends at once; without the tag,
+    another scenario's batch in flight at the same moment would also reach this one's baseline sent alone."""
+    tag = secrets.randbelow(900000) + 100000
+    return f"Batch {tag}. Repeat the code word the user gives you, exactly, and nothing else."
+
+
 class ScenarioContext:
     def __init__(self, target: Target, client: RecordingClient, transcript: Transcript,
                  shared: Shared | None = None) -> None:

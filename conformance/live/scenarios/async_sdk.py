@@ -28,7 +28,7 @@ from conformance.exchange import Exchange
 from conformance.live.bounds import CapReached, Meter
 from conformance.live.client import no_cookies
 from conformance.live.load import Ticket, attempt_record, congested
-from conformance.live.scenario import ScenarioContext, nonce, scenario
+from conformance.live.scenario import ScenarioContext, batch_instructions, nonce, scenario
 from conformance.live.scenarios.sdk import Sky, client_options, new_exchange, record_head
 from conformance.redact import scrub
 
@@ -36,7 +36,6 @@ PARALLEL = 4  # streams at once through one client
 SHORT = 16  # max_output_tokens where the text does not matter (keepalive, abandon): quick on a real model
 KEEPALIVE_REQUESTS = 4  # sequential creates on one pooled client
 POISON_FLOOR_S = 5.0  # the request after an abandoned stream gets at least this long (or 4x the same request before)
-INSTRUCTIONS = "Repeat the code word the user gives you, exactly, and nothing else."
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 ABANDONED = "abandoned"  # the label of the stream the scenario leaves half-way (not judged as an exchange)
 # The step label of the requests a task sends: a context variable, so each of the parallel tasks has its own.
@@ -44,6 +43,8 @@ _LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("sdk_step", default
 # Whether this task's requests are sent at once with others on purpose (async_sdk.parallel): beyond the run's
 # limit on requests in flight, and never retried alone (live/load.py).
 _TOGETHER: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_together", default=False)
+# Whether this task's scenario holds the run alone (``_run(alone=True)``): its requests take no slot.
+_SOLO: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_solo", default=False)
 
 
 def label(name: str) -> None:
@@ -210,9 +211,11 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         retry is what the scenario judges, so a server that fails under the run's own load is judged by
         concurrency.stable-under-load, not by every async_sdk check. Slots are taken in a worker thread: the
         event loop never blocks."""
+        if _SOLO.get():  # nothing else is in flight, and nothing to retry alone
+            return await self._send(request, step, _Once(lambda ex: None))
         load = self._ctx.client.load
         together = _TOGETHER.get()
-        ticket = await self._waited(load.enter, together)
+        ticket = await self.waited(load.enter, together)
         ended = _Once(lambda ex: load.leave(ticket, congested(ex)))
         self._open.add(ended)
         try:
@@ -244,7 +247,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         now = time.monotonic()
         return self._load_s + sum(now - t0 for t0 in self._waiting.values())
 
-    async def _waited(self, take: Callable[..., Ticket], *args: Any) -> Ticket:
+    async def waited(self, take: Callable[..., Ticket], *args: Any) -> Ticket:
         key = object()
         self._waiting[key] = t0 = time.monotonic()
         try:
@@ -258,7 +261,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         """The retry, with nothing else in flight; the slot is held until its headers only (as the sync SDK tier
         does), so a body the SDK never reads cannot stall the run."""
         load = self._ctx.client.load
-        ticket = await self._waited(load.enter_alone)
+        ticket = await self.waited(load.enter_alone)
         self._load_s += self._ctx.target.request_timeout_s
         try:
             retry, resp, tee = await self._send(request, step, _Once(lambda ex: None))
@@ -364,18 +367,24 @@ def _collect_quietly() -> None:
             sys.unraisablehook = previous
 
 
-def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], Awaitable[None]]) -> None:
+def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], Awaitable[None]],
+         alone: bool = False) -> None:
     """Run ``body`` on a fresh event loop with one client; the whole scenario gets ``steps`` exchanges' time, plus
     what the run's own load cost it (waits for a slot, retries alone: ``AsyncRecordingTransport.load_s``), so a
     queueing endpoint is not cut short for the suite's doing. What ``body`` raises is the SDK's outcome
-    (``params["sdk"]``)."""
+    (``params["sdk"]``). ``alone``: the scenario compares its requests' times, so it holds the run alone (the
+    others' requests wait, those in flight end first): another scenario's load is not taken for its finding."""
 
     async def main() -> None:
         transport = AsyncRecordingTransport(ctx)
         client = async_client(ctx, transport)
         budget = steps * ctx.target.request_timeout_s + 5
+        load = ctx.client.load
+        ticket = await transport.waited(load.enter_alone, False) if alone else None
+        solo = _SOLO.set(ticket is not None)  # before the task is made: it copies this context
         t0 = time.monotonic()
         task = asyncio.ensure_future(body(client))
+        _SOLO.reset(solo)
         try:
             while not task.done():
                 left = budget + transport.load_s - (time.monotonic() - t0)
@@ -389,6 +398,8 @@ def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], 
             ctx.params["sdk"] = failure(exc)
         finally:
             await asyncio.wait_for(client.close(), 10)
+            if ticket is not None:
+                load.leave_alone(ticket)
         ctx.params["connections"] = transport.connections
         # Streams left half-way (or broken) leave async generators in reference cycles. Collected here, they are
         # closed on this loop; collected later, in another thread, they would print "Exception ignored".
@@ -396,10 +407,6 @@ def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], 
         await asyncio.sleep(0)
 
     asyncio.run(main())
-
-
-def _words(body: dict[str, Any]) -> dict[str, Any]:
-    return {"instructions": INSTRUCTIONS, "store": False, **body}
 
 
 @scenario("async_sdk.create", "AsyncOpenAI: await client.responses.create with a string input")
@@ -483,16 +490,16 @@ async def _create_facts(call: Awaitable[Any]) -> dict[str, Any]:
     return {"id": r.id, "status": r.status, "output_text": r.output_text}
 
 
-async def _stream_facts(client: openai.AsyncOpenAI, ctx: ScenarioContext, word: str) -> dict[str, Any]:
+async def _stream_facts(client: openai.AsyncOpenAI, ctx: ScenarioContext, word: str,
+                        instructions: str) -> dict[str, Any]:
     """One create(stream=True) with a code word, read with async for: what its own events say about whose it is.
     The raw events, not the stream helper's accumulator, so a server the accumulator rejects is still judged."""
     created_id = terminal = terminal_id = metadata = None
     text: list[str] = []
     final_text = None
     async with await client.responses.create(
-            stream=True, **_words({"model": ctx.model, "input": f"The code word is {word}.",
-                                   "metadata": {"nonce": word}, "max_output_tokens": ctx.target.max_output_tokens})
-    ) as s:
+            stream=True, model=ctx.model, instructions=instructions, input=f"The code word is {word}.", store=False,
+            metadata={"nonce": word}, max_output_tokens=ctx.target.max_output_tokens) as s:
         async for event in s:
             if event.type == "response.created":
                 created_id = event.response.id
@@ -510,16 +517,17 @@ async def _stream_facts(client: openai.AsyncOpenAI, ctx: ScenarioContext, word: 
           streams=True)
 def parallel(ctx: ScenarioContext) -> None:
     words = [nonce("ASY") for _ in range(PARALLEL + 1)]
+    instructions = batch_instructions()
     ctx.params["nonces"] = {"alone": words[0], **{f"parallel-{i}": w for i, w in enumerate(words[1:])}}
 
     async def body(client: openai.AsyncOpenAI) -> None:
         label("alone")
-        ctx.params["streams"] = {"alone": await attempt(_stream_facts(client, ctx, words[0]))}
+        ctx.params["streams"] = {"alone": await attempt(_stream_facts(client, ctx, words[0], instructions))}
 
         async def one(i: int) -> dict[str, Any]:
             label(f"parallel-{i}")  # this task's own context: the other tasks keep theirs
             _TOGETHER.set(True)  # sent at once on purpose: beyond the run's limit, never retried alone
-            return await attempt(_stream_facts(client, ctx, words[i + 1]))
+            return await attempt(_stream_facts(client, ctx, words[i + 1], instructions))
 
         got = await asyncio.gather(*(one(i) for i in range(PARALLEL)))
         ctx.params["streams"].update({f"parallel-{i}": facts for i, facts in enumerate(got)})
@@ -568,8 +576,8 @@ async def _within(ctx: ScenarioContext, call: Awaitable[dict[str, Any]], bound: 
             raise asyncio.TimeoutError
 
 
-@scenario("async_sdk.abandon", "AsyncOpenAI: a create (timed), a stream left at its first text delta (break out of "
-          "async for), then the same create again on the same client")  # the abandoned stream is not recorded
+@scenario("async_sdk.abandon", "AsyncOpenAI, holding the run alone: a create (timed), a stream left at its first "
+          "text delta (break out of async for), then the same create again on the same client")  # the abandoned stream is not recorded
 def abandon(ctx: ScenarioContext) -> None:
     async def body(client: openai.AsyncOpenAI) -> None:
         request = {"model": ctx.model, "input": "Say hello.", "store": False,
@@ -597,4 +605,4 @@ def abandon(ctx: ScenarioContext) -> None:
                                               f"{before_s:.2f}s before the abandoned stream"}
         ctx.params["after_s"] = round(time.monotonic() - t0, 3)
 
-    _run(ctx, 3, body)
+    _run(ctx, 3, body, alone=True)

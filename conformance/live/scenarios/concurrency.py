@@ -8,15 +8,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from conformance.live.scenario import ScenarioAborted, ScenarioContext, nonce, scenario
+from conformance.live.scenario import ScenarioAborted, ScenarioContext, batch_instructions, nonce, scenario
 
 PARALLEL = 6
-INSTRUCTIONS = "Repeat the code word the user gives you, exactly, and nothing else."
 RELEASE_TIMEOUT_S = 10.0  # the barrier that lines the requests up never waits longer than this
 
 
-def request_body(word: str) -> dict[str, Any]:
-    return {"instructions": INSTRUCTIONS, "input": f"The code word is {word}.", "metadata": {"nonce": word},
+def request_body(word: str, instructions: str) -> dict[str, Any]:
+    return {"instructions": instructions, "input": f"The code word is {word}.", "metadata": {"nonce": word},
             "store": False, "max_output_tokens": 32}
 
 
@@ -26,8 +25,9 @@ def parallel(ctx: ScenarioContext) -> None:
     words = [nonce("PAR") for _ in range(PARALLEL + 2)]
     ctx.params["nonces"] = {"alone": words[0], "alone-stream": words[1],
                             **{f"parallel-{i}": words[i + 2] for i in range(PARALLEL)}}
-    ctx.create("alone", request_body(words[0]))
-    ctx.create("alone-stream", request_body(words[1]), stream=True)
+    instructions = batch_instructions()
+    ctx.create("alone", request_body(words[0], instructions))
+    ctx.create("alone-stream", request_body(words[1], instructions), stream=True)
     gate = threading.Barrier(PARALLEL, timeout=RELEASE_TIMEOUT_S)
 
     def send(i: int) -> None:
@@ -36,7 +36,7 @@ def parallel(ctx: ScenarioContext) -> None:
         except threading.BrokenBarrierError:
             pass  # a thread did not start in time: send anyway, overlap is then only likely
         try:
-            ctx.create(f"parallel-{i}", request_body(words[i + 2]), stream=i % 2 == 1, together=True)
+            ctx.create(f"parallel-{i}", request_body(words[i + 2], instructions), stream=i % 2 == 1, together=True)
         except ScenarioAborted:
             pass  # refused connections under load, after the baseline got through: recorded, judged as such
 
