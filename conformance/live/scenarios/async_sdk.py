@@ -13,6 +13,7 @@ parse alike), and per-scenario facts for checks/async_sdk.py. An exception the S
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import gc
 import itertools
@@ -43,8 +44,10 @@ _LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("sdk_step", default
 # Whether this task's requests are sent at once with others on purpose (async_sdk.parallel): beyond the run's
 # limit on requests in flight, and never retried alone (live/load.py).
 _TOGETHER: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_together", default=False)
-# Whether this task's scenario holds the run alone (``_run(alone=True)``): its requests take no slot.
+# Whether this task holds the run alone (``_alone``): its requests take no slot.
 _SOLO: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_solo", default=False)
+# The transport of the scenario this task runs (set by ``_run``), for ``_alone`` to count its wait as load.
+_TRANSPORT: contextvars.ContextVar["AsyncRecordingTransport"] = contextvars.ContextVar("sdk_transport")
 
 
 def label(name: str) -> None:
@@ -215,7 +218,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
             return await self._send(request, step, _Once(lambda ex: None))
         load = self._ctx.client.load
         together = _TOGETHER.get()
-        ticket = await self.waited(load.enter, together)
+        ticket = await self.waited(load.enter, lambda t: load.leave(t, congested=False), together)
         ended = _Once(lambda ex: load.leave(ticket, congested(ex)))
         self._open.add(ended)
         try:
@@ -247,11 +250,30 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         now = time.monotonic()
         return self._load_s + sum(now - t0 for t0 in self._waiting.values())
 
-    async def waited(self, take: Callable[..., Ticket], *args: Any) -> Ticket:
+    async def waited(self, take: Callable[..., Ticket], release: Callable[[Ticket], None], *args: Any) -> Ticket:
+        """``take(*args)`` in a worker thread. If this wait is cancelled (a deadline), the ticket the thread still
+        gets is given back with ``release``: a slot, or the run held alone, must never be kept by no one."""
         key = object()
         self._waiting[key] = t0 = time.monotonic()
+        lock, got, gave_up = threading.Lock(), [], []
+
+        def take_unless_given_up() -> Ticket:
+            ticket = take(*args)
+            with lock:
+                if gave_up:
+                    release(ticket)
+                else:
+                    got.append(ticket)
+            return ticket
+
         try:
-            return await asyncio.to_thread(take, *args)
+            return await asyncio.to_thread(take_unless_given_up)
+        except asyncio.CancelledError:
+            with lock:
+                gave_up.append(True)
+                for ticket in got:
+                    release(ticket)
+            raise
         finally:
             del self._waiting[key]
             self._load_s += time.monotonic() - t0
@@ -261,7 +283,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         """The retry, with nothing else in flight; the slot is held until its headers only (as the sync SDK tier
         does), so a body the SDK never reads cannot stall the run."""
         load = self._ctx.client.load
-        ticket = await self.waited(load.enter_alone)
+        ticket = await self.waited(load.enter_alone, load.leave_alone)
         self._load_s += self._ctx.target.request_timeout_s
         try:
             retry, resp, tee = await self._send(request, step, _Once(lambda ex: None))
@@ -367,24 +389,19 @@ def _collect_quietly() -> None:
             sys.unraisablehook = previous
 
 
-def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], Awaitable[None]],
-         alone: bool = False) -> None:
+def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], Awaitable[None]]) -> None:
     """Run ``body`` on a fresh event loop with one client; the whole scenario gets ``steps`` exchanges' time, plus
     what the run's own load cost it (waits for a slot, retries alone: ``AsyncRecordingTransport.load_s``), so a
     queueing endpoint is not cut short for the suite's doing. What ``body`` raises is the SDK's outcome
-    (``params["sdk"]``). ``alone``: the scenario compares its requests' times, so it holds the run alone (the
-    others' requests wait, those in flight end first): another scenario's load is not taken for its finding."""
+    (``params["sdk"]``)."""
 
     async def main() -> None:
         transport = AsyncRecordingTransport(ctx)
         client = async_client(ctx, transport)
         budget = steps * ctx.target.request_timeout_s + 5
-        load = ctx.client.load
-        ticket = await transport.waited(load.enter_alone, False) if alone else None
-        solo = _SOLO.set(ticket is not None)  # before the task is made: it copies this context
         t0 = time.monotonic()
+        _TRANSPORT.set(transport)  # before the task is made: it copies this context
         task = asyncio.ensure_future(body(client))
-        _SOLO.reset(solo)
         try:
             while not task.done():
                 left = budget + transport.load_s - (time.monotonic() - t0)
@@ -398,8 +415,6 @@ def _run(ctx: ScenarioContext, steps: int, body: Callable[[openai.AsyncOpenAI], 
             ctx.params["sdk"] = failure(exc)
         finally:
             await asyncio.wait_for(client.close(), 10)
-            if ticket is not None:
-                load.leave_alone(ticket)
         ctx.params["connections"] = transport.connections
         # Streams left half-way (or broken) leave async generators in reference cycles. Collected here, they are
         # closed on this loop; collected later, in another thread, they would print "Exception ignored".
@@ -559,6 +574,21 @@ async def _leave_at_first_delta(client: openai.AsyncOpenAI, request: dict[str, A
     return {"left_half_way": False}
 
 
+@contextlib.asynccontextmanager
+async def _alone(ctx: ScenarioContext) -> AsyncIterator[None]:
+    """Hold the run alone: new requests of other scenarios wait, those in flight end first (live/load.py). For
+    requests whose times are compared: another scenario's load queued at the endpoint is not their finding. The
+    wait counts as load, so the scenario's deadline is not spent on it."""
+    load = ctx.client.load
+    ticket = await _TRANSPORT.get().waited(load.enter_alone, load.leave_alone, False)
+    solo = _SOLO.set(True)
+    try:
+        yield
+    finally:
+        _SOLO.reset(solo)
+        load.leave_alone(ticket)
+
+
 async def _within(ctx: ScenarioContext, call: Awaitable[dict[str, Any]], bound: float) -> dict[str, Any]:
     """``call``'s result if it ends within ``bound`` seconds, not counting the time the run-wide rate-limit gate
     paused it (a 429 is waited out, not blamed); asyncio.TimeoutError (the call cancelled) otherwise."""
@@ -576,8 +606,8 @@ async def _within(ctx: ScenarioContext, call: Awaitable[dict[str, Any]], bound: 
             raise asyncio.TimeoutError
 
 
-@scenario("async_sdk.abandon", "AsyncOpenAI, holding the run alone: a create (timed), a stream left at its first "
-          "text delta (break out of async for), then the same create again on the same client")  # the abandoned stream is not recorded
+@scenario("async_sdk.abandon", "AsyncOpenAI: a create (timed), then, holding the run alone, a stream left at its "
+          "first text delta (break out of async for) and the same create again on the same client")  # the abandoned stream is not recorded
 def abandon(ctx: ScenarioContext) -> None:
     async def body(client: openai.AsyncOpenAI) -> None:
         request = {"model": ctx.model, "input": "Say hello.", "store": False,
@@ -588,21 +618,26 @@ def abandon(ctx: ScenarioContext) -> None:
         ctx.params["before_s"] = before_s = round(time.monotonic() - t0, 3)
         if not ctx.params["before"]["ok"]:
             return
-        label(ABANDONED)
-        ctx.params["left"] = await attempt(_leave_at_first_delta(client, request))
-        if not ctx.params["left"].get("left_half_way"):
-            return
-        label("after")
-        # Poisoned means failed, or far slower than the same create before: 4x its time, at least POISON_FLOOR_S.
-        bound = min(ctx.target.request_timeout_s, max(POISON_FLOOR_S, 4 * before_s))
-        ctx.params["after_bound_s"] = round(bound, 3)
-        t0 = time.monotonic()
-        try:
-            ctx.params["after"] = await _within(ctx, attempt(_create_facts(client.responses.create(**request))), bound)
-        except asyncio.TimeoutError:
-            ctx.params["after"] = {"ok": False, "exception": "timeout",
-                                   "message": f"no answer within {bound:.1f}s, though the same create took "
-                                              f"{before_s:.2f}s before the abandoned stream"}
-        ctx.params["after_s"] = round(time.monotonic() - t0, 3)
+        # From here nothing else of the run is in flight: a create queued behind other scenarios' requests at the
+        # endpoint would look like one the abandoned stream held up. (`before` under load only widens the bound.)
+        async with _alone(ctx):
+            label(ABANDONED)
+            ctx.params["left"] = await attempt(_leave_at_first_delta(client, request))
+            if not ctx.params["left"].get("left_half_way"):
+                return
+            label("after")
+            # Poisoned means failed, or far slower than the same create before: 4x its time, at least
+            # POISON_FLOOR_S.
+            bound = min(ctx.target.request_timeout_s, max(POISON_FLOOR_S, 4 * before_s))
+            ctx.params["after_bound_s"] = round(bound, 3)
+            t0 = time.monotonic()
+            try:
+                ctx.params["after"] = await _within(ctx, attempt(_create_facts(client.responses.create(**request))),
+                                                    bound)
+            except asyncio.TimeoutError:
+                ctx.params["after"] = {"ok": False, "exception": "timeout",
+                                       "message": f"no answer within {bound:.1f}s, though the same create took "
+                                                  f"{before_s:.2f}s before the abandoned stream"}
+            ctx.params["after_s"] = round(time.monotonic() - t0, 3)
 
-    _run(ctx, 3, body, alone=True)
+    _run(ctx, 3, body)
