@@ -196,7 +196,7 @@ def test_an_async_slot_wait_cut_by_a_deadline_leaves_no_slot_taken() -> None:
 
     async def cut(take, release, *args) -> None:
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(transport.waited(take, release, *args), 0.2)
+            await asyncio.wait_for(transport._waited(take, release, *args), 0.2)
 
     asyncio.run(cut(load.enter, lambda t: load.leave(t, congested=False)))
     load.leave(busy, congested=False)  # now the thread gets its slot, after its waiter gave up

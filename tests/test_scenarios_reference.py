@@ -76,7 +76,6 @@ def test_sdk_traffic_is_recorded(clean_transcripts: list[Transcript]) -> None:
     assert set(by_id["sdk.parse"].params["sdk"]["parsed"]) == {"color", "daytime"}
 
 
-
 def test_code_word_batches_share_instructions_with_no_other_scenario(clean_transcripts: list[Transcript]) -> None:
     """Faults of prompt-prefix batching act on creates with equal instructions in flight at once. A scenario's
     baseline sent alone must not meet another scenario's batch, whichever runs beside it (in CI it did: the
@@ -84,13 +83,15 @@ def test_code_word_batches_share_instructions_with_no_other_scenario(clean_trans
     owners: dict[str, set[str]] = {}
     for t in clean_transcripts:
         for ex in t.exchanges:
-            instructions = (ex.request.body or {}).get("instructions") if isinstance(ex.request.body, dict) else None
+            instructions = ex.request.body.get("instructions") if isinstance(ex.request.body, dict) else None
             if isinstance(instructions, str) and "code word" in instructions:
                 owners.setdefault(instructions, set()).add(t.scenario)
     batches = {s for scenarios in owners.values() for s in scenarios}
     assert {"concurrency.parallel", "async_sdk.parallel"} <= batches, owners
     assert {i: s for i, s in owners.items() if len(s) > 1} == {}
     assert sum(1 for s in owners.values() if "concurrency.parallel" in s) == 1  # one batch: alone and at once
+
+
 def test_model_dependent_scenarios_run_k_trials() -> None:
     with ReferenceServer() as srv:
         trials = run(srv, ["basic.instructions"], trials=2)

@@ -44,9 +44,7 @@ _LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("sdk_step", default
 # Whether this task's requests are sent at once with others on purpose (async_sdk.parallel): beyond the run's
 # limit on requests in flight, and never retried alone (live/load.py).
 _TOGETHER: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_together", default=False)
-# Whether this task holds the run alone (``_alone``): its requests take no slot.
-_SOLO: contextvars.ContextVar[bool] = contextvars.ContextVar("sdk_solo", default=False)
-# The transport of the scenario this task runs (set by ``_run``), for ``_alone`` to count its wait as load.
+# The transport of the scenario this task runs (set by ``_run``), for a body to hold the run alone through it.
 _TRANSPORT: contextvars.ContextVar["AsyncRecordingTransport"] = contextvars.ContextVar("sdk_transport")
 
 
@@ -185,6 +183,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         self._open: set[_Once] = set()  # each request's slot release (live/load.py), called once
         self._load_s = 0.0  # see load_s
         self._waiting: dict[object, float] = {}  # slot waits under way, by start time
+        self._solo = False  # the scenario holds the run alone (``alone``): its requests take no slot
 
     @property
     def connections(self) -> int:
@@ -214,11 +213,11 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         retry is what the scenario judges, so a server that fails under the run's own load is judged by
         concurrency.stable-under-load, not by every async_sdk check. Slots are taken in a worker thread: the
         event loop never blocks."""
-        if _SOLO.get():  # nothing else is in flight, and nothing to retry alone
+        if self._solo:  # nothing else is in flight, and nothing to retry alone
             return await self._send(request, step, _Once(lambda ex: None))
         load = self._ctx.client.load
         together = _TOGETHER.get()
-        ticket = await self.waited(load.enter, lambda t: load.leave(t, congested=False), together)
+        ticket = await self._waited(load.enter, lambda t: load.leave(t, congested=False), together)
         ended = _Once(lambda ex: load.leave(ticket, congested(ex)))
         self._open.add(ended)
         try:
@@ -250,7 +249,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         now = time.monotonic()
         return self._load_s + sum(now - t0 for t0 in self._waiting.values())
 
-    async def waited(self, take: Callable[..., Ticket], release: Callable[[Ticket], None], *args: Any) -> Ticket:
+    async def _waited(self, take: Callable[..., Ticket], release: Callable[[Ticket], None], *args: Any) -> Ticket:
         """``take(*args)`` in a worker thread. If this wait is cancelled (a deadline), the ticket the thread still
         gets is given back with ``release``: a slot, or the run held alone, must never be kept by no one."""
         key = object()
@@ -278,12 +277,26 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
             del self._waiting[key]
             self._load_s += time.monotonic() - t0
 
+    @contextlib.asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        """Hold the run alone: other scenarios' new requests wait, those in flight end first (live/load.py). For
+        requests whose times are compared: another scenario's load queued at the endpoint is not their finding. The
+        wait counts as load (``load_s``), so the scenario's deadline is not spent on it."""
+        load = self._ctx.client.load
+        ticket = await self._waited(load.enter_alone, load.leave_alone, False)
+        self._solo = True
+        try:
+            yield
+        finally:
+            self._solo = False
+            load.leave_alone(ticket)
+
     async def _send_alone(self, request: httpx2.Request, step: str, failed: Exchange, others: int
                           ) -> tuple[Exchange, httpx2.Response, _AsyncTee]:
         """The retry, with nothing else in flight; the slot is held until its headers only (as the sync SDK tier
         does), so a body the SDK never reads cannot stall the run."""
         load = self._ctx.client.load
-        ticket = await self.waited(load.enter_alone, load.leave_alone)
+        ticket = await self._waited(load.enter_alone, load.leave_alone)
         self._load_s += self._ctx.target.request_timeout_s
         try:
             retry, resp, tee = await self._send(request, step, _Once(lambda ex: None))
@@ -574,21 +587,6 @@ async def _leave_at_first_delta(client: openai.AsyncOpenAI, request: dict[str, A
     return {"left_half_way": False}
 
 
-@contextlib.asynccontextmanager
-async def _alone(ctx: ScenarioContext) -> AsyncIterator[None]:
-    """Hold the run alone: new requests of other scenarios wait, those in flight end first (live/load.py). For
-    requests whose times are compared: another scenario's load queued at the endpoint is not their finding. The
-    wait counts as load, so the scenario's deadline is not spent on it."""
-    load = ctx.client.load
-    ticket = await _TRANSPORT.get().waited(load.enter_alone, load.leave_alone, False)
-    solo = _SOLO.set(True)
-    try:
-        yield
-    finally:
-        _SOLO.reset(solo)
-        load.leave_alone(ticket)
-
-
 async def _within(ctx: ScenarioContext, call: Awaitable[dict[str, Any]], bound: float) -> dict[str, Any]:
     """``call``'s result if it ends within ``bound`` seconds, not counting the time the run-wide rate-limit gate
     paused it (a 429 is waited out, not blamed); asyncio.TimeoutError (the call cancelled) otherwise."""
@@ -606,8 +604,9 @@ async def _within(ctx: ScenarioContext, call: Awaitable[dict[str, Any]], bound: 
             raise asyncio.TimeoutError
 
 
+# The abandoned stream is not recorded as an exchange (_AsyncTee's on_abandon): only how far it got.
 @scenario("async_sdk.abandon", "AsyncOpenAI: a create (timed), then, holding the run alone, a stream left at its "
-          "first text delta (break out of async for) and the same create again on the same client")  # the abandoned stream is not recorded
+          "first text delta (break out of async for) and the same create again on the same client")
 def abandon(ctx: ScenarioContext) -> None:
     async def body(client: openai.AsyncOpenAI) -> None:
         request = {"model": ctx.model, "input": "Say hello.", "store": False,
@@ -620,7 +619,7 @@ def abandon(ctx: ScenarioContext) -> None:
             return
         # From here nothing else of the run is in flight: a create queued behind other scenarios' requests at the
         # endpoint would look like one the abandoned stream held up. (`before` under load only widens the bound.)
-        async with _alone(ctx):
+        async with _TRANSPORT.get().alone():
             label(ABANDONED)
             ctx.params["left"] = await attempt(_leave_at_first_delta(client, request))
             if not ctx.params["left"].get("left_half_way"):
